@@ -1,0 +1,46 @@
+# Carecoop: `make run` to try it, `make check` to test everything.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+FLASK := $(PY) -m flask --app wsgi
+PYTEST := $(PY) -m pytest
+
+.PHONY: run check lint test-sqlite test-postgres test-browser system bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## run: install, migrate, load the demo co-op, and serve on http://127.0.0.1:5000
+run: $(VENV)/.installed
+	@CARECOOP_ENV=development scripts/run.sh
+
+## check: lint and types, tests on SQLite and PostgreSQL, browser tests in Chromium
+check: $(VENV)/.installed-dev
+	@scripts/check.sh
+
+lint: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
+
+test-sqlite: $(VENV)/.installed-dev
+	$(PYTEST) -m "not browser" -q
+
+test-postgres: $(VENV)/.installed-dev
+	@scripts/ensure-system.sh postgres
+	@scripts/with-postgres.sh $(PYTEST) -m "not browser" -q
+
+test-browser: $(VENV)/.installed-dev
+	@scripts/ensure-system.sh chromium
+	$(PYTEST) -m browser -q tests/browser
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,19 @@
+"""Named signals that let a lower layer tell a higher one that something happened.
+
+`teams` sends, `rota` listens: `coop` knows nothing of either. Signals are sent after the change
+is flushed, and handlers run in the same transaction, so a handler that fails fails the request.
+Every signal is sent with the session, the acting user and `now` as keyword arguments.
+"""
+
+from blinker import Namespace
+
+signals = Namespace()
+
+#: A trial visit was agreed (sender: the Trial; kwargs: session, actor, now, starts_at, ends_at).
+trial_agreed = signals.signal("trial_agreed")
+#: A member left a team (sender: the Membership; kwargs: session, actor, now, effective_at).
+member_left = signals.signal("member_left")
+#: A team was closed (sender: the Team; kwargs: session, actor, now).
+team_closed = signals.signal("team_closed")
+#: An account was created (sender: the User; kwargs: session, actor, now).
+user_created = signals.signal("user_created")

@@ -1,0 +1,154 @@
+"""The platform's pages, and what `coop` itself puts in the registries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from markupsafe import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coop import policy
+from coop.models import ROLE_LABELS, OutboxMessage, User
+from coop.registries import (
+    DashboardPanel,
+    HomeCard,
+    SettingSpec,
+    TickJob,
+    register_dashboard_panel,
+    register_home_card,
+    register_setting,
+    register_tick_job,
+)
+from coop.services import mail, settings
+
+
+def init_views(app: Flask) -> None:
+    from coop.views import account, admin, auth, home
+
+    for blueprint in (auth.bp, home.bp, account.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+    zone = ZoneInfo(app.config["CARECOOP_TIMEZONE"])
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        return {"policy": policy, "role_labels": ROLE_LABELS}
+
+    @app.template_filter("local_time")
+    def _local_time(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+    register_setting(
+        SettingSpec(
+            name="coop_name",
+            label="The co-op's name",
+            type="str",
+            default="Carecoop",
+            help="Shown at the top of every page and in e-mails.",
+        )
+    )
+    register_setting(
+        SettingSpec(
+            name="on_call_facilitator",
+            label="Facilitator on call",
+            type="user",
+            default=None,
+            role="facilitator",
+            group="Safety",
+            help="Told at once about missed arrivals, overdue visits, calls for help and sudden "
+            "changes to a team. Change this when the on-call shift changes.",
+        )
+    )
+    for card in (
+        HomeCard(
+            "account",
+            "Your account",
+            "Change your password, sign out on other devices, or make a token for scripts.",
+            "account.index",
+            policy.is_signed_in,
+            order=90,
+        ),
+        HomeCard(
+            "invite",
+            "Invite someone",
+            "Invite a facilitator, safeguarding lead, registered manager, secretary or admin.",
+            "admin.invite",
+            policy.can_invite_staff,
+            order=60,
+        ),
+        HomeCard(
+            "settings",
+            "Co-op settings",
+            "Who is on call, and how Carecoop behaves.",
+            "admin.settings_page",
+            policy.can_manage_settings,
+            order=61,
+        ),
+        HomeCard(
+            "audit",
+            "Audit log",
+            "See who did what, and when.",
+            "admin.audit",
+            policy.can_search_audit,
+            order=62,
+        ),
+        HomeCard(
+            "dashboard",
+            "Staff dashboard",
+            "Who is on call, and what needs attention.",
+            "home.dashboard",
+            policy.can_view_dashboard,
+            order=10,
+        ),
+    ):
+        register_home_card(card)
+    register_dashboard_panel(
+        DashboardPanel("on_call", "On call", policy.is_staff, _on_call_panel, order=1)
+    )
+    register_dashboard_panel(
+        DashboardPanel(
+            "outbox",
+            "E-mail waiting to go",
+            lambda u: policy.has_role(u, "admin"),
+            _outbox_panel,
+            order=90,
+        )
+    )
+    backend = mail.backend_for(app.config["CARECOOP_SMTP_URL"], app.config["CARECOOP_MAIL_DIR"])
+    sender = app.config["CARECOOP_MAIL_FROM"]
+    register_tick_job(
+        TickJob(
+            "send_outbox",
+            lambda session, now: mail.send_outbox(session, backend, sender=sender, now=now),
+            order=99,
+        )
+    )
+
+
+def _on_call_panel(session: Session, _user: User, _now: datetime) -> str:
+    user_id = settings.get(session, "on_call_facilitator")
+    person = session.get(User, user_id) if user_id else None
+    if person is None:
+        return (
+            "<p>Nobody is set as the facilitator on call. An admin can choose one in "
+            '<a href="/admin/settings">Co-op settings</a>.</p>'
+        )
+    return f"<p><strong>{escape(person.display_name)}</strong> is the facilitator on call.</p>"
+
+
+def _outbox_panel(session: Session, _user: User, _now: datetime) -> str:
+    waiting = session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None))) or 0
+    failing = (
+        session.scalar(
+            select(func.count()).where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_not(None)
+            )
+        )
+        or 0
+    )
+    text = f"<p>{waiting} e-mail{'s' if waiting != 1 else ''} waiting to be sent"
+    return text + (f", {failing} of them after a failed attempt.</p>" if failing else ".</p>")

@@ -1,0 +1,34 @@
+"""The home page, which tells a signed-in person what they can do next, and the staff dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from coop import policy
+from coop.db import current_session
+from coop.errors import NotFound
+from coop.registries import dashboard_panels_for, home_cards_for
+from coop.web import now
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index() -> str:
+    if not current_user.is_authenticated:
+        return render_template("home_public.html")
+    return render_template("home.html", cards=home_cards_for(current_user))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard() -> str:
+    if not policy.can_view_dashboard(current_user):
+        raise NotFound("We could not find that page.")
+    session, user, moment = current_session(), current_user._get_current_object(), now()
+    panels = [
+        (p.title, Markup(p.render(session, user, moment))) for p in dashboard_panels_for(user)
+    ]
+    return render_template("dashboard.html", panels=panels)
