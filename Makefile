@@ -6,11 +6,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FLASK := $(PY) -m flask --app wsgi
 PYTEST := $(PY) -m pytest
 
-.PHONY: run check lint test-sqlite test-postgres test-browser system bench clean
+.PHONY: run check lint test-sqlite test-postgres test-browser clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
