@@ -173,6 +173,7 @@ class AuditEvent(Base):
         Index("ix_audit_event_at", "at"),
         Index("ix_audit_event_object", "object_type", "object_id"),
         Index("ix_audit_event_actor_id", "actor_id"),
+        Index("ix_audit_event_scope_at", "scope", "at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -183,6 +184,8 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Id)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the change belongs, e.g. "team:12", so that a team's history is one indexed query.
+    scope: Mapped[str | None] = mapped_column(String(40))
     request_id: Mapped[str | None] = mapped_column(String(36))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -43,6 +43,7 @@ def record(
     now: datetime,
     changes: dict[str, Any] | None = None,
     acting_for: User | None = None,
+    scope: str | None = None,
 ) -> AuditEvent:
     """Append an audit event. Raises ValueError if `changes` holds anything but ids, numbers
     and field names."""
@@ -57,6 +58,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         changes=changes,
+        scope=scope,
         request_id=request_id.get(),
     )
     session.add(event)

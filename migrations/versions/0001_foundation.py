@@ -104,6 +104,7 @@ def upgrade() -> None:
     sa.Column('object_type', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('scope', sa.String(length=40), nullable=True),
     sa.Column('request_id', sa.String(length=36), nullable=True),
     sa.ForeignKeyConstraint(['acting_for_id'], ['user_account.id'], name=op.f('fk_audit_event_acting_for_id_user_account')),
     sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_audit_event_actor_id_user_account')),
@@ -113,6 +114,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_event_actor_id', ['actor_id'], unique=False)
         batch_op.create_index('ix_audit_event_at', ['at'], unique=False)
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index('ix_audit_event_scope_at', ['scope', 'at'], unique=False)
 
     op.create_table('invitation',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -167,6 +169,7 @@ def downgrade() -> None:
     op.drop_table('password_reset')
     op.drop_table('invitation')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_scope_at')
         batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index('ix_audit_event_at')
         batch_op.drop_index('ix_audit_event_actor_id')
