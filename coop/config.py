@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-DOMAINS = ("governance",)
+DOMAINS = ("teams", "governance")
 MODES = ("production", "development", "test")
 
 

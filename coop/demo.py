@@ -22,6 +22,7 @@ class DemoAccount:
     password: str
     role: str
     roles: tuple[str, ...] = ()
+    about: str = ""
 
 
 STAFF = (
@@ -105,4 +106,6 @@ def seed(session: Session, now: datetime) -> list[DemoAccount]:
     for _order, part in sorted(_parts.values(), key=lambda p: p[0]):
         for account in part(session, now, made):
             listed.append(account)
+            # Later parts find earlier parts' people by username (a demo person is one account).
+            made.setdefault(account.username, ensure_account(session, account, now))
     return listed

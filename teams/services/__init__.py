@@ -1,0 +1,2 @@
+"""The teams domain's operations: plain functions taking the session, the acting user and `now`.
+They flush, raise `coop.errors` DomainErrors and never commit."""
