@@ -10,7 +10,7 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from coop import passwords
+from coop import clock, passwords
 from coop.config import load_config
 from coop.db import Database
 
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
     app.url_map.converters["id"] = web.IdConverter
     passwords.configure(app.config["CARECOOP_PASSWORD_HASH"])
+    clock.configure(app.config["CARECOOP_TIMEZONE"])
     app.extensions["carecoop.db"] = Database(app.config["DATABASE_URL"])
     limiter.init_app(app)
     api.init_api(app)

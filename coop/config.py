@@ -12,7 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-DOMAINS = ("teams", "governance")
+DOMAINS = ("teams", "rota", "governance")
 MODES = ("production", "development", "test")
 
 

@@ -115,6 +115,8 @@ class Membership(Base):
     # May see the support plan and other private records (the leader says who).
     sees_records: Mapped[bool] = mapped_column(Boolean, default=False)
     is_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    # May be booked for visits: workers always; others when the leader says so.
+    bookable: Mapped[bool] = mapped_column(Boolean, default=False)
     invited_name: Mapped[str | None] = mapped_column(String(120))
     invited_email: Mapped[str | None] = mapped_column(String(254))
     invite_digest: Mapped[str | None] = mapped_column(String(64), unique=True)

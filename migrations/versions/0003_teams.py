@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('sees_records', sa.Boolean(), nullable=False),
     sa.Column('is_contact', sa.Boolean(), nullable=False),
+    sa.Column('bookable', sa.Boolean(), nullable=False),
     sa.Column('invited_name', sa.String(length=120), nullable=True),
     sa.Column('invited_email', sa.String(length=254), nullable=True),
     sa.Column('invite_digest', sa.String(length=64), nullable=True),

@@ -121,7 +121,8 @@ def invite(
     token = new_secret()
     membership = Membership(
         team_id=s.team.id, kind=kind, employment=employment if kind == "worker" else None,
-        status="invited", sees_records=sees_records, invited_name=name.strip(), invited_email=address,
+        status="invited", sees_records=sees_records, bookable=kind == "worker",
+        invited_name=name.strip(), invited_email=address,
         invite_digest=digest(token), invite_expires_at=now + INVITATION_LIFETIME,
         invited_by_id=s.user.id, created_at=now,
     )
@@ -285,10 +286,10 @@ def find_membership(session: Session, s: Standing, membership_id: int) -> Member
 
 def update_member(
     session: Session, s: Standing, membership_id: int, *, now: datetime,
-    sees_records: bool | None = None, is_contact: bool | None = None,
+    sees_records: bool | None = None, is_contact: bool | None = None, bookable: bool | None = None,
 ) -> Membership:
-    """The leader says who may see private records, and names one or two contacts, who are
-    told first when something goes wrong. Raises Forbidden or Invalid. Audits `member.updated`
+    """The leader says who may see private records and who may be booked for visits, and names
+    one or two contacts, who are told first when something goes wrong. Raises Forbidden or Invalid. Audits `member.updated`
     with the fields changed."""
     membership = find_membership(session, s, membership_id)
     changed: list[str] = []
@@ -298,6 +299,12 @@ def update_member(
             raise Invalid("The person who leads the team always sees their own records.")
         membership.sees_records = sees_records
         changed.append("sees_records")
+    if bookable is not None and bookable != membership.bookable:
+        require(policy.can_set_record_access(s))
+        if membership.kind == "supported":
+            raise Invalid("The person the team supports is not booked for visits.")
+        membership.bookable = bookable
+        changed.append("bookable")
     if is_contact is not None and is_contact != membership.is_contact:
         require(policy.can_set_contacts(s))
         if is_contact:

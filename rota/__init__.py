@@ -1,0 +1,59 @@
+"""The rota: visits and patterns, open visits and swaps, never double booked; working time,
+arrivals and visit logs, pay, the personal budget and calendar feeds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+
+from coop import events
+from coop.api import register_api_blueprint
+from coop.registries import HomeCard, TickJob, register_home_card, register_tick_job
+
+
+def init_app(app: Flask) -> None:
+    from rota import api, demo, views
+    from rota.services import patterns
+
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.blp)
+    register_tick_job(TickJob("rota_extend_horizons", patterns.extend_horizons, order=30))
+    register_home_card(
+        HomeCard(
+            "my_visits",
+            "My visits",
+            "Your visits in every team, open visits you could take, and "
+            "“I've arrived” and “I'm leaving”.",
+            "rota.my_visits",
+            lambda user: user.is_active,
+            order=2,
+        )
+    )
+    events.member_left.connect(_on_member_left, weak=False)
+    events.team_closed.connect(_on_team_closed, weak=False)
+    demo.register()
+
+
+def _on_member_left(
+    membership: Any, *, session: Any, actor: Any, now: datetime, effective_at: datetime, **_: Any
+) -> None:
+    """Someone leaving a team is not booked there after their leaving date."""
+    from rota.services.visits import cancel_future_visits
+
+    if membership.user_id is not None:
+        cancel_future_visits(
+            session,
+            membership.team_id,
+            worker_id=membership.user_id,
+            after=effective_at,
+            actor=actor,
+            now=now,
+        )
+
+
+def _on_team_closed(team: Any, *, session: Any, actor: Any, now: datetime, **_: Any) -> None:
+    from rota.services.visits import cancel_future_visits
+
+    cancel_future_visits(session, team.id, worker_id=None, after=now, actor=actor, now=now)

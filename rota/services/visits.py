@@ -1,0 +1,431 @@
+"""Visits: planning them, answering them, joining open ones, changing and cancelling them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from coop.errors import Conflict, Invalid, NotFound
+from coop.models import User
+from coop.services import audit
+from coop.services.mail import queue_mail
+from teams.models import Membership, Team
+from teams.policy import Standing
+from teams.services.standing import current_membership, find_team, require, scope
+
+from rota import policy
+from rota.models import VISIT_KINDS, Visit
+from rota.services.booking import check_free, lock_people, write_guarded
+
+MAX_VISIT = timedelta(hours=24)
+
+
+@dataclass
+class Planned:
+    """A visit as asked for, and the warnings about it (working time, leave, budget) that the
+    planner should see; a warning never blocks unless the co-op has said it should."""
+
+    visit: Visit
+    warnings: list[str] = field(default_factory=list)
+
+
+#: Checks run before a visit is saved, each giving warnings in plain words. Other parts of the
+#: rota (working time, leave, the budget) add theirs here: (session, visit, worker, now) -> list.
+WarningCheck = Callable[[Session, Visit, User | None, datetime], list[str]]
+warning_checks: dict[str, WarningCheck] = {}
+
+
+def collect_warnings(
+    session: Session, visit: Visit, worker: User | None, now: datetime
+) -> list[str]:
+    found: list[str] = []
+    for name in sorted(warning_checks):
+        found.extend(warning_checks[name](session, visit, worker, now))
+    return found
+
+
+def _bookable_member(session: Session, team: Team, user_id: int, now: datetime) -> User:
+    person = session.get(User, user_id)
+    membership = current_membership(session, person, team.id, now) if person else None
+    if person is None or membership is None or not membership.bookable:
+        raise Invalid(
+            "That person cannot be booked in this team.",
+            errors={"worker_id": ["Please choose someone the team can book."]},
+        )
+    return person
+
+
+def _validate_times(starts_at: datetime, ends_at: datetime, kind: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        errors["starts_at"] = ["Please give times with their time zone."]
+    elif ends_at <= starts_at:
+        errors["ends_at"] = ["The visit must end after it starts."]
+    elif ends_at - starts_at > MAX_VISIT:
+        errors["ends_at"] = ["A visit can be at most 24 hours long."]
+    if kind not in VISIT_KINDS:
+        errors["kind"] = ["Please choose a visit, a trial visit or a sleep-in."]
+    if errors:
+        raise Invalid("The visit was not saved.", errors=errors)
+
+
+def _tell(session: Session, person: User | None, subject: str, body: str, now: datetime) -> None:
+    if person is not None and person.email:
+        queue_mail(
+            session,
+            to=person.email,
+            subject=subject,
+            body=f"Hello {person.display_name},\n\n{body}\n",
+            now=now,
+        )
+
+
+def plan_visit(
+    session: Session,
+    s: Standing,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    worker_id: int | None = None,
+    kind: str = "visit",
+    notes: str = "",
+    includes_medicines: bool = False,
+    confirm_warnings: bool = True,
+) -> Planned:
+    """The leader, representative or rota holder plans a visit: offered to a bookable member, or
+    open for any of them to join. Raises Forbidden, Invalid, or DoubleBooking (409) when the
+    person is already in a live visit then, in any team. Audits `visit.planned`."""
+    require(
+        policy.can_plan_rota(s),
+        detail="Only the person who leads the team, their representative or the "
+        "rota holder can plan visits.",
+    )
+    assert s.user is not None
+    _validate_times(starts_at, ends_at, kind)
+    worker = _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
+    visit = Visit(
+        team_id=s.team.id,
+        worker_id=worker.id if worker else None,
+        kind=kind,
+        status="offered" if worker else "open",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        notes=notes.strip(),
+        includes_medicines=includes_medicines,
+        sequence=0,
+        created_at=now,
+        created_by_id=s.user.id,
+        updated_at=now,
+    )
+    warnings = collect_warnings(session, visit, worker, now)
+    if worker is not None:
+        lock_people(session, [worker.id])
+        check_free(session, worker, starts_at, ends_at)
+
+    def write() -> None:
+        session.add(visit)
+        session.flush()
+
+    write_guarded(session, worker, starts_at, ends_at, write)
+    audit.record(
+        session,
+        s.user,
+        "visit.planned",
+        "visit",
+        visit.id,
+        now=now,
+        scope=scope(s.team),
+        changes={"worker_id": visit.worker_id, "kind": kind, "status": visit.status},
+    )
+    if worker is not None:
+        _tell(
+            session,
+            worker,
+            "A visit has been offered to you",
+            f"{s.team.leader.display_name}'s team would like you to visit on "
+            f"{_span(visit)}. Please sign in to Carecoop to say yes or no.",
+            now,
+        )
+    return Planned(visit, warnings)
+
+
+def _span(visit: Visit) -> str:
+    from coop.clock import describe_span
+
+    return describe_span(visit.starts_at, visit.ends_at)
+
+
+def find_visit(
+    session: Session, user: User | None, visit_id: int, now: datetime
+) -> tuple[Visit, Standing]:
+    """The visit and the person's standing in its team. Raises NotFound if they may not see it."""
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound("We could not find that visit.")
+    try:
+        s = find_team(session, user, visit.team_id, now)
+    except NotFound:
+        raise NotFound("We could not find that visit.") from None
+    if not policy.can_view_rota(s) and not (user is not None and visit.worker_id == user.id):
+        raise NotFound("We could not find that visit.")
+    return visit, s
+
+
+def _conditional(
+    session: Session, visit: Visit, from_states: tuple[str, ...], **values: object
+) -> None:
+    """Change a visit only if it is still in one of `from_states`: two clicks do one thing, and
+    the loser is told (409)."""
+    values.setdefault("sequence", Visit.sequence + 1)
+    done = session.execute(
+        update(Visit).where(Visit.id == visit.id, Visit.status.in_(from_states)).values(**values)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            "This visit has just changed. Please reload the page to see it as it is now."
+        )
+    session.refresh(visit)
+
+
+def answer_visit(session: Session, s: Standing, visit: Visit, *, yes: bool, now: datetime) -> Visit:
+    """The person offered a visit accepts or declines it. Audits `visit.accepted` / `visit.declined`."""
+    require(
+        policy.can_answer_visit(s, visit),
+        detail="Only the person the visit was offered to can answer it.",
+    )
+    assert s.user is not None
+    _conditional(
+        session, visit, ("offered",), status="accepted" if yes else "declined", updated_at=now
+    )
+    audit.record(
+        session,
+        s.user,
+        "visit.accepted" if yes else "visit.declined",
+        "visit",
+        visit.id,
+        now=now,
+        scope=scope(s.team),
+    )
+    return visit
+
+
+def join_visit(session: Session, s: Standing, visit: Visit, *, now: datetime) -> Visit:
+    """A bookable member takes an open visit: the first to join gets it; the others get 409.
+    Raises DoubleBooking when they are busy then. Audits `visit.joined`."""
+    require(
+        policy.can_join_visit(s, visit),
+        hidden=not policy.can_view_rota(s),
+        detail="Only people the team can book can join a visit, and only while it is open.",
+    )
+    assert s.user is not None
+    user = s.user
+    lock_people(session, [user.id])
+    check_free(session, user, visit.starts_at, visit.ends_at)
+    write_guarded(
+        session,
+        user,
+        visit.starts_at,
+        visit.ends_at,
+        lambda: _conditional(
+            session, visit, ("open",), worker_id=user.id, status="accepted", updated_at=now
+        ),
+        ignore=visit.id,
+    )
+    audit.record(session, user, "visit.joined", "visit", visit.id, now=now, scope=scope(s.team))
+    return visit
+
+
+def change_visit(
+    session: Session,
+    s: Standing,
+    visit: Visit,
+    *,
+    now: datetime,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    worker_id: int | None | type[Ellipsis] = ...,
+    notes: str | None = None,
+    includes_medicines: bool | None = None,
+) -> Planned:
+    """Change one visit's times, person or notes ("just this visit"). A new person is offered it
+    afresh; `worker_id=None` makes it open. Raises Forbidden, Invalid, DoubleBooking, or Conflict
+    if it changed meanwhile. Audits `visit.changed` with the fields changed."""
+    require(policy.can_change_visit(s, visit), detail="This visit cannot be changed.")
+    assert s.user is not None
+    new_start, new_end = starts_at or visit.starts_at, ends_at or visit.ends_at
+    _validate_times(new_start, new_end, visit.kind)
+    values: dict[str, object] = {"updated_at": now}
+    fields = []
+    if (new_start, new_end) != (visit.starts_at, visit.ends_at):
+        values.update(starts_at=new_start, ends_at=new_end)
+        fields.append("times")
+    worker: User | None = visit.worker
+    if worker_id is not ... and worker_id != visit.worker_id:
+        worker = (
+            _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
+        )  # type: ignore[arg-type]
+        values.update(
+            worker_id=worker.id if worker else None, status="offered" if worker else "open"
+        )
+        fields.append("worker_id")
+    if notes is not None and notes.strip() != visit.notes:
+        values["notes"] = notes.strip()
+        fields.append("notes")
+    if includes_medicines is not None and includes_medicines != visit.includes_medicines:
+        values["includes_medicines"] = includes_medicines
+        fields.append("includes_medicines")
+    if not fields:
+        return Planned(visit, [])
+    probe = Visit(
+        team_id=visit.team_id,
+        worker_id=worker.id if worker else None,
+        kind=visit.kind,
+        starts_at=new_start,
+        ends_at=new_end,
+        status="offered",
+    )
+    warnings = collect_warnings(session, probe, worker, now)
+    if worker is not None:
+        lock_people(session, [worker.id])
+        check_free(session, worker, new_start, new_end, ignore=visit.id)
+    states = (visit.status,)
+    write_guarded(
+        session,
+        worker,
+        new_start,
+        new_end,
+        lambda: _conditional(session, visit, states, **values),
+        ignore=visit.id,
+    )
+    audit.record(
+        session,
+        s.user,
+        "visit.changed",
+        "visit",
+        visit.id,
+        now=now,
+        scope=scope(s.team),
+        changes={"fields": fields},
+    )
+    if "worker_id" in fields and worker is not None:
+        _tell(
+            session,
+            worker,
+            "A visit has been offered to you",
+            f"{s.team.leader.display_name}'s team would like you to visit on {_span(visit)}.",
+            now,
+        )
+    elif worker is not None and "times" in fields:
+        _tell(
+            session,
+            worker,
+            "A visit has moved",
+            f"Your visit for {s.team.leader.display_name}'s team is now {_span(visit)}.",
+            now,
+        )
+    return Planned(visit, warnings)
+
+
+def cancel_visit(
+    session: Session, s: Standing, visit: Visit, *, now: datetime, reason: str = ""
+) -> Visit:
+    """Cancel a visit and tell the person booked. Audits `visit.cancelled`."""
+    require(policy.can_change_visit(s, visit), detail="This visit cannot be cancelled.")
+    assert s.user is not None
+    _conditional(
+        session,
+        visit,
+        ("offered", "accepted", "open"),
+        status="cancelled",
+        cancelled_at=now,
+        cancelled_by_id=s.user.id,
+        updated_at=now,
+    )
+    audit.record(
+        session, s.user, "visit.cancelled", "visit", visit.id, now=now, scope=scope(s.team)
+    )
+    _tell(
+        session,
+        visit.worker,
+        "A visit has been cancelled",
+        f"Your visit for {s.team.leader.display_name}'s team on {_span(visit)} has been cancelled.",
+        now,
+    )
+    return visit
+
+
+def team_visits(
+    session: Session,
+    s: Standing,
+    start: datetime,
+    end: datetime,
+    *,
+    include_cancelled: bool = False,
+) -> list[Visit]:
+    """The team's visits starting in [start, end), in time order."""
+    require(policy.can_view_rota(s), hidden=True)
+    query = select(Visit).where(
+        Visit.team_id == s.team.id, Visit.starts_at >= start, Visit.starts_at < end
+    )
+    if not include_cancelled:
+        query = query.where(Visit.status.not_in(("cancelled", "declined")))
+    return list(session.scalars(query.order_by(Visit.starts_at, Visit.id)))
+
+
+def my_visits(session: Session, user: User, start: datetime, end: datetime) -> list[Visit]:
+    """A person's visits across all their teams, and the open visits they could join."""
+    open_teams = select(Membership.team_id).where(
+        Membership.user_id == user.id,
+        Membership.status == "active",
+        Membership.bookable.is_(True),
+        or_(Membership.leaves_at.is_(None), Membership.leaves_at > start),
+    )
+    return list(
+        session.scalars(
+            select(Visit)
+            .where(
+                Visit.starts_at >= start,
+                Visit.starts_at < end,
+                or_(
+                    Visit.worker_id == user.id,
+                    (Visit.status == "open") & Visit.team_id.in_(open_teams),
+                ),
+                Visit.status.not_in(("cancelled",)),
+            )
+            .order_by(Visit.starts_at, Visit.id)
+        )
+    )
+
+
+def cancel_future_visits(
+    session: Session,
+    team_id: int,
+    *,
+    worker_id: int | None,
+    after: datetime,
+    actor: User | None,
+    now: datetime,
+) -> int:
+    """Cancel a team's live and open visits from `after` (of one person, or all). Used when a
+    member leaves or a team closes. Audits `visit.cancelled` for each."""
+    query = select(Visit).where(
+        Visit.team_id == team_id,
+        Visit.starts_at >= after,
+        Visit.status.in_(("offered", "accepted", "open")),
+    )
+    if worker_id is not None:
+        query = query.where(Visit.worker_id == worker_id)
+    visits = list(session.scalars(query))
+    for visit in visits:
+        visit.status, visit.cancelled_at, visit.updated_at = "cancelled", now, now
+        visit.sequence += 1
+        audit.record(
+            session, actor, "visit.cancelled", "visit", visit.id, now=now, scope=scope(team_id)
+        )
+    session.flush()
+    return len(visits)
