@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 .PHONY: run check lint test-sqlite test-postgres test-browser clean
 
 $(VENV)/.installed: pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV)
+	@test -x $(PY) || python3 -m venv $(VENV) || { scripts/ensure-system.sh venv && python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 

@@ -13,6 +13,7 @@ for part in "${want[@]}"; do
   case "$part" in
     postgres) have_postgres || missing+=(postgresql postgresql-contrib) ;;
     chromium) have_chromium || missing+=(chromium) ;;
+    venv) missing+=(python3-venv) ;;
   esac
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
