@@ -92,7 +92,13 @@ def settings_page() -> Response | tuple[str, int]:
     errors: dict[str, list[str]] = {}
     typed: dict[str, Any] = {}
     if request.method == "POST":
-        typed = {name: request.form.get(name) for name in registry.settings}
+        # A checkbox left unticked is not sent at all; any other setting not in the form (one
+        # added since the page was loaded) keeps its value.
+        typed = {
+            name: request.form.get(name)
+            for name, spec in registry.settings.items()
+            if name in request.form or spec.type == "bool"
+        }
         try:
             changed = settings.update_settings(session, current_user, typed, now=now())
         except Invalid as exc:
