@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length
 
 from coop.models import ROLE_LABELS
@@ -55,7 +63,11 @@ class InviteForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=254)],
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField("Their role", choices=list(ROLE_LABELS.items()))
+    # SelectChoice, not (value, label) tuples: wtforms 3.3 deprecates tuples, and warnings are
+    # errors in the tests.
+    role = SelectField(
+        "Their role", choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
+    )
 
 
 class PasswordChangeForm(FlaskForm):
@@ -96,7 +108,11 @@ class TokenForm(FlaskForm):
         description="For example: “my calendar script”.",
     )
     scope = SelectField(
-        "What may it do?", choices=[("read", "Read only"), ("read-write", "Read and change things")]
+        "What may it do?",
+        choices=[
+            SelectChoice("read", "Read only"),
+            SelectChoice("read-write", "Read and change things"),
+        ],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, url_for
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -129,14 +129,15 @@ def init_views(app: Flask) -> None:
     )
 
 
-def _on_call_panel(session: Session, _user: User, _now: datetime) -> str:
+def _on_call_panel(session: Session, user: User, _now: datetime) -> str:
     user_id = settings.get(session, "on_call_facilitator")
     person = session.get(User, user_id) if user_id else None
     if person is None:
-        return (
-            "<p>Nobody is set as the facilitator on call. An admin can choose one in "
-            '<a href="/admin/settings">Co-op settings</a>.</p>'
-        )
+        # Only admins may open the settings page: anyone else would follow the link to a 404.
+        if policy.can_manage_settings(user):
+            where = f'<a href="{url_for("admin.settings_page")}">Co-op settings</a>'
+            return f"<p>Nobody is set as the facilitator on call. Please choose one in {where}.</p>"
+        return "<p>Nobody is set as the facilitator on call. Please ask an admin to choose one.</p>"
     return f"<p><strong>{escape(person.display_name)}</strong> is the facilitator on call.</p>"
 
 
