@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from coop import demo, schema
@@ -24,6 +25,7 @@ def _db() -> Database:
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command() -> None:
     """Bring the database's schema up to date (Alembic migrations)."""
     with _db().engine.begin() as connection:
@@ -36,6 +38,7 @@ def migrate_command() -> None:
 @click.option("--name", "display_name", prompt="Your name")
 @click.option("--email", prompt="E-mail address (optional)", default="", show_default=False)
 @click.password_option(help="At least 12 characters; asked for if not given.")
+@with_appcontext
 def create_admin_command(username: str, display_name: str, email: str, password: str) -> None:
     """Create an admin account (the first one, or another)."""
     verdict = check_password_rule(password, user_inputs=(username, email, display_name))
@@ -56,8 +59,9 @@ def create_admin_command(username: str, display_name: str, email: str, password:
         except Invalid as exc:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
             raise click.UsageError(problems or exc.detail) from None
+        made = user.username  # read before the commit expires the detached instance
     click.echo(
-        f"Admin account {user.username!r} created. Sign in at {current_app.config['CARECOOP_BASE_URL']}/sign-in"
+        f"Admin account {made!r} created. Sign in at {current_app.config['CARECOOP_BASE_URL']}/sign-in"
     )
 
 
@@ -67,6 +71,7 @@ def create_admin_command(username: str, display_name: str, email: str, password:
 @click.option(
     "--scope", type=click.Choice(["read", "read-write"]), default="read-write", show_default=True
 )
+@with_appcontext
 def api_token_command(email: str, name: str, scope: str) -> None:
     """Make a personal API token for the account with EMAIL (or username) and print it once."""
     with _db().transaction() as session:
@@ -82,6 +87,7 @@ def api_token_command(email: str, name: str, scope: str) -> None:
 
 
 @click.command("tick")
+@with_appcontext
 def tick_command() -> None:
     """Do everything that is due (send e-mail, close votes, alerts...). Safe to run twice."""
     for job in tick_jobs():
@@ -93,6 +99,7 @@ def tick_command() -> None:
 
 @click.command("seed-demo")
 @click.option("--json", "as_json", is_flag=True, help="List the demo accounts as JSON.")
+@with_appcontext
 def seed_demo_command(as_json: bool) -> None:
     """Load the demo co-op (idempotent) and list its sign-ins."""
     with _db().transaction() as session:

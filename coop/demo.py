@@ -102,10 +102,12 @@ def seed(session: Session, now: datetime) -> list[DemoAccount]:
         settings.update_settings(
             session, made["alex"], {"on_call_facilitator": str(made["priya"].id)}, now=now
         )
-    listed = list(STAFF)
+    listed = {a.username: a for a in STAFF}
     for _order, part in sorted(_parts.values(), key=lambda p: p[0]):
         for account in part(session, now, made):
-            listed.append(account)
             # Later parts find earlier parts' people by username (a demo person is one account).
+            # Someone an earlier part made keeps that part's e-mail and password, so each person
+            # is listed once, as first made, and every printed sign-in works.
+            listed.setdefault(account.username, account)
             made.setdefault(account.username, ensure_account(session, account, now))
-    return listed
+    return list(listed.values())
