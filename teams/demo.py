@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from coop.demo import DemoAccount, ensure_account, register_demo_part
 from coop.models import User
 from teams.models import Team
+from teams.policy import Standing
 from teams.services import hats, members, records
 from teams.services.standing import current_membership, standing
 
@@ -50,11 +51,11 @@ def _team(session: Session, leader: User) -> Team | None:
     return session.scalar(select(Team).where(Team.leader_id == leader.id))
 
 
-def _join(session: Session, s, person: User, kind: str, now: datetime, *, employment: str | None = None,
+def _join(session: Session, s: Standing, person: User, kind: str, now: datetime, *, employment: str | None = None,
           sees_records: bool = True) -> None:
     if current_membership(session, person, s.team.id, now) is not None:
         return
-    membership, token = members.invite(session, s, name=person.display_name, email=person.email or "",
+    _membership, token = members.invite(session, s, name=person.display_name, email=person.email or "",
                                        kind=kind, employment=employment, sees_records=sees_records,
                                        base_url="http://127.0.0.1:5000", now=now)
     members.accept_invitation(session, person, token, now=now)
@@ -75,7 +76,7 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
     _join(session, s, people["aisha"], "worker", start, employment="independent")
     _join(session, s, people["bill"], "neighbour", start, sees_records=False)
     m = {x.user_id: x for x in members.members(session, margaret)}
-    david_m, aisha_m, bill_m = m[people["david"].id], m[people["aisha"].id], m[people["bill"].id]
+    david_m, bill_m = m[people["david"].id], m[people["bill"].id]
     hats.offer_hat(session, s, david_m.id, hat="representative", scope_text="Acts with me on everything",
                    review_on=review, legal_basis="lpa_health", legal_reference="OPG LPA 7001-2294-5521", now=start)
     hats.offer_hat(session, s, bill_m.id, hat="rota_holder", scope_text="Weekday visits only", review_on=review,

@@ -390,7 +390,8 @@ def _alert_if_most_removed(session: Session, team: Team, now: datetime) -> None:
             now=now,
         )
     session.flush()
-    audit.record(session, None, "team.removals_alerted", "team", team.id, now=now, scope=scope(team),
+    # Not in the team's own history: whoever is removing people must not learn they were noticed.
+    audit.record(session, None, "team.removals_alerted", "team", team.id, now=now, scope="safeguarding",
                  changes={"removed": removed, "members_a_week_ago": there_a_week_ago,
                           "told": on_call.id if on_call else None})
 
@@ -482,3 +483,11 @@ def history(session: Session, team: Team, *, limit: int = 200) -> list[AuditEven
     return list(session.scalars(
         select(AuditEvent).where(AuditEvent.scope == scope(team))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+
+
+def teams_staff_support(session: Session, user: User) -> list[Team]:
+    """Every open team, for facilitators and the registered manager (who see members and hats
+    only, unless given access), in name order."""
+    if not (user.is_active and user.roles & {"facilitator", "registered_manager"}):
+        return []
+    return list(session.scalars(select(Team).where(Team.status == "active").order_by(Team.name, Team.id)))

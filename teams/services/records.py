@@ -5,8 +5,9 @@ leader's "Who has seen my information" page unless the safeguarding lead holds i
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
@@ -83,7 +84,7 @@ def grant_access(
     if errors:
         raise Invalid("Access was not granted.", errors=errors)
     assert until is not None
-    ends = datetime.combine(until + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    ends = datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC)
     grant = RecordsAccess(team_id=s.team.id, user_id=facilitator_id, basis="granted", starts_at=now, ends_at=ends,
                           created_by_id=s.user.id)
     session.add(grant)
@@ -164,11 +165,11 @@ def hold_access_event(
     if errors:
         raise Invalid("The entry was not held back.", errors=errors)
     assert until is not None
-    event.held_until = datetime.combine(until, time(0), tzinfo=timezone.utc)
+    event.held_until = datetime.combine(until, time(0), tzinfo=UTC)
     event.hold_reason, event.held_by_id = reason.strip()[:2000], actor.id
     session.flush()
-    audit.record(session, actor, "access.held", "access_event", event.id, now=now,
-                 scope=f"team:{event.record_id}")
+    # Kept out of the team's history: the hold protects the person from someone who may see it.
+    audit.record(session, actor, "access.held", "access_event", event.id, now=now, scope="safeguarding")
     return event
 
 
@@ -183,7 +184,7 @@ def read_plan(session: Session, s: Standing, now: datetime) -> SupportPlan | Non
     return session.scalar(select(SupportPlan).where(SupportPlan.team_id == s.team.id))
 
 
-def clean_sections(raw: dict[str, str | None]) -> dict[str, str]:
+def clean_sections(raw: Mapping[str, str | None]) -> dict[str, str]:
     sections = {name: (raw.get(name) or "").replace("\r\n", "\n").strip() for name in PLAN_SECTIONS}
     too_long = [PLAN_SECTION_LABELS[n] for n, text in sections.items() if len(text) > MAX_SECTION]
     if too_long:
@@ -194,7 +195,7 @@ def clean_sections(raw: dict[str, str | None]) -> dict[str, str]:
 
 
 def save_plan(
-    session: Session, s: Standing, raw: dict[str, str | None], *, base_version: int, now: datetime
+    session: Session, s: Standing, raw: Mapping[str, str | None], *, base_version: int, now: datetime
 ) -> SupportPlan:
     """Save a new version of the support plan, made from `base_version`. If someone saved since,
     raises PlanConflict (409) with both versions and nothing saved. The version is bumped with a
@@ -239,8 +240,10 @@ def plan_versions(session: Session, s: Standing, now: datetime) -> list[SupportP
         .order_by(SupportPlanRevision.version.desc())))
 
 
-def plan_version(session: Session, s: Standing, version: int) -> SupportPlanRevision:
+def plan_version(session: Session, s: Standing, version: int, *, now: datetime) -> SupportPlanRevision:
+    """One version of the plan; a read from outside the team is logged. Raises NotFound."""
     require(policy.can_view_records(s), hidden=True)
+    _log_outside_read(session, s, f"support plan version {version}", now)
     revision = session.scalar(select(SupportPlanRevision).join(SupportPlan).where(
         SupportPlan.team_id == s.team.id, SupportPlanRevision.version == version))
     if revision is None:

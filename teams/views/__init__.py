@@ -1,0 +1,125 @@
+"""The teams pages: my teams, a team and its members, invitations, hats, the support plan,
+private notes, access from outside the team, "who has seen my information" and the team's
+history. Views stay thin: find the person's standing, call the service, render; every
+permission question is asked of `teams.policy`, every change is made by `teams.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coop.db import current_session
+from coop.errors import Conflict, DomainError, Invalid
+from coop.models import User
+from coop.views.forms import apply_errors
+from coop.web import now
+from teams import policy
+from teams.forms import EMPLOYMENT_LABELS
+from teams.models import HAT_LABELS, KIND_LABELS, LEGAL_BASIS_LABELS, PLAN_SECTION_LABELS, Hat, Team
+from teams.policy import Standing
+from teams.services import hats
+from teams.services.standing import find_team
+
+# The templates live beside the package, in teams/templates/teams/.
+bp = Blueprint("teams", __name__, template_folder="../templates", url_prefix="/teams")
+
+# "... invites you to join as a neighbour": each kind of member, with its article.
+KIND_AS = {
+    "supported": "the person who leads it",
+    "family": "family or a friend",
+    "neighbour": "a neighbour",
+    "volunteer": "a volunteer",
+    "peer": "a peer supporter",
+    "worker": "a worker",
+}
+
+# Why someone outside the team read the records, as the person who leads it would say it.
+BASIS_WORDS = {
+    "granted": "With your permission",
+    "emergency": "In an emergency",
+    "regulatory": "Regulatory duties (registered manager)",
+}
+
+
+@bp.context_processor
+def _words() -> dict[str, Any]:
+    return {
+        "teams_policy": policy,
+        "kind_labels": KIND_LABELS,
+        "kind_as": KIND_AS,
+        "hat_labels": HAT_LABELS,
+        "legal_basis_labels": LEGAL_BASIS_LABELS,
+        "employment_labels": EMPLOYMENT_LABELS,
+        "section_labels": PLAN_SECTION_LABELS,
+        "basis_words": BASIS_WORDS,
+    }
+
+
+def _me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _standing(team_id: int) -> Standing:
+    """The signed-in person's standing in the team; a team they may not see is a 404."""
+    return find_team(current_session(), _me(), team_id, now())
+
+
+def _base_url() -> str:
+    url: str = current_app.config["CARECOOP_BASE_URL"]
+    return url.rstrip("/")
+
+
+# What a form page answers by showing the form again, with the problem beside its field. A
+# NotFound or Forbidden is not a problem with the form: it becomes the 404 or 403 page.
+FORM_ERRORS = (Invalid, Conflict)
+
+
+def _failed(form: Any, exc: DomainError) -> int:
+    """Nothing of a refused change is kept; the person's typing goes back on the form, with the
+    service's errors beside their fields. Returns the status to answer with."""
+    current_session().rollback()
+    apply_errors(form, exc)
+    return exc.status
+
+
+def _confirm(heading: str, explanation: str, action: str, button: str, back: str) -> str:
+    return render_template(
+        "confirm.html",
+        heading=heading,
+        explanation=explanation,
+        action=action,
+        button=button,
+        back=back,
+    )
+
+
+def _team_url(s: Standing) -> str:
+    return url_for("teams.team", team_id=s.team.id)
+
+
+def _people(session: Session, ids: list[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def _hats_by_member(session: Session, team: Team) -> dict[int, list[Hat]]:
+    worn: dict[int, list[Hat]] = {}
+    for row in hats.hats_of(session, team):
+        worn.setdefault(row.membership_id, []).append(row)
+    return worn
+
+
+# The pages themselves, each module adding its routes to `bp`.
+from teams.views import (  # noqa: E402, F401
+    history,
+    members_and_hats,
+    private_records,
+    teams_and_invitations,
+)
