@@ -45,11 +45,26 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+def _numbers_up_to(limit: int) -> str:
+    """A regex for the whole numbers from 1 to `limit`, written without leading zeros."""
+    digits = str(limit)
+    alternatives = [rf"[1-9]\d{{0,{len(digits) - 2}}}", digits]
+    for i, digit in enumerate(digits):
+        lowest = 1 if i == 0 else 0
+        if int(digit) > lowest:
+            alternatives.append(
+                rf"{digits[:i]}[{lowest}-{int(digit) - 1}]\d{{{len(digits) - i - 1}}}"
+            )
+    return "(?:" + "|".join(alternatives) + ")"
+
+
 class IdConverter(BaseConverter):
     """A database id: digits only, within the 64-bit range. Anything else matches no route,
-    so it is a 404 before it reaches the database."""
+    so it is a 404 (whatever the method) before it reaches the database. The range is in the
+    regex because Werkzeug checks the method before it converts: an id refused only by
+    `to_python` would be a 405 on a path that does not take GET."""
 
-    regex = r"\d{1,19}"
+    regex = _numbers_up_to(MAX_ID)
 
     def to_python(self, value: str) -> int:
         number = int(value)
@@ -147,7 +162,10 @@ def _before_request() -> None:
     if getattr(view, "_carecoop_writes", False):
         g.db_writing = True
     _authenticate_api_token()
-    if request.method not in READ_ONLY_METHODS and not g.get("api_token"):
+    # An API request from nobody signed in at all gets the API's 401, which says more than
+    # "this form expired"; everyone else's writes need the CSRF token unless they use a token.
+    anonymous_api = is_api_request() and not current_user.is_authenticated
+    if request.method not in READ_ONLY_METHODS and not g.get("api_token") and not anonymous_api:
         csrf.protect()
 
 

@@ -7,22 +7,27 @@ real Alembic migrations.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from coop import create_app, schema
-from coop.db import Database
-from coop.models import User
+from coop import create_app, passwords, schema
+from coop.app import limiter
+from coop.db import Base, Database
+from coop.models import AuditEvent, OutboxMessage, User
+from coop.registries import registry
+from coop.services import settings
 from tests import factories
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -61,11 +66,13 @@ def test_config(url: str, tmp: Path, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = database_url(tmp_path_factory)
     application = create_app(test_config(url, tmp_path_factory.mktemp("app")))
     reset_schema(application.extensions["carecoop.db"])
-    return application
+    yield application
+    # Close the pool's connections: psycopg warns (an error here) about one left to the GC.
+    application.extensions["carecoop.db"].engine.dispose()
 
 
 @pytest.fixture
@@ -138,3 +145,257 @@ def post_form(
 ) -> Any:
     """Submit a form the way a browser does: with the CSRF token from the page it is on."""
     return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data})
+
+
+# Time -------------------------------------------------------------------------------------------
+
+
+class Clock:
+    """A clock the app reads through `CARECOOP_CLOCK` (`coop.web.now()`), moved on by hand."""
+
+    def __init__(self, start: datetime = NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The app's clock, standing at NOW until a test moves it; the real clock comes back after."""
+    fixed = Clock()
+    monkeypatch.setitem(app.config, "CARECOOP_CLOCK", fixed)
+    return fixed
+
+
+# More apps --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Flask-Limiter counts in process memory, across tests: start each test with none."""
+    yield
+    if limiter.initialized:
+        limiter.reset()
+
+
+@pytest.fixture
+def make_app(app: Flask) -> Iterator[Any]:
+    """Build another app, as a second worker or another mode would be. Building an app fills the
+    process-wide registries (the timed jobs hold the new app's mail folder) and sets the password
+    hasher: both are put back as the session's app left them."""
+    saved = {f.name: dict(getattr(registry, f.name)) for f in dataclasses.fields(registry)}
+    built: list[Flask] = []
+
+    def make(config: dict[str, Any]) -> Flask:
+        other = create_app(config)
+        built.append(other)
+        return other
+
+    try:
+        yield make
+    finally:
+        for other in built:
+            other.extensions["carecoop.db"].engine.dispose()
+        for name, items in saved.items():
+            getattr(registry, name).clear()
+            getattr(registry, name).update(items)
+        passwords.configure(app.config["CARECOOP_PASSWORD_HASH"])
+
+
+@pytest.fixture
+def second_app(db: Database, make_app: Any, tmp_path: Path) -> Flask:
+    """A second app instance on the same database (and, in tests, the same transaction)."""
+    other: Flask = make_app(test_config(db.url, tmp_path))
+    other.extensions["carecoop.db"].test_connection = db.test_connection
+    return other
+
+
+# Signing in and reading pages -------------------------------------------------------------------
+
+
+def sign_in(
+    client: FlaskClient,
+    login: str,
+    password: str = factories.DEFAULT_PASSWORD,
+    *,
+    remember: bool = False,
+) -> Any:
+    """Sign in through the real form."""
+    data = {"login": login, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return post_form(client, "/sign-in", data)
+
+
+def is_signed_out(client: FlaskClient) -> bool:
+    """True when a private page sends this client to sign in."""
+    answer = client.get("/account/")
+    if answer.status_code == 200:
+        return False
+    assert answer.status_code == 302, answer.status_code
+    return answer.headers["Location"].startswith("/sign-in")
+
+
+@dataclasses.dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    text: str = ""
+
+    def has_class(self, name: str) -> bool:
+        return name in self.attrs.get("class", "").split()
+
+
+VOID_TAGS = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"})
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self._open: list[Element] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self.elements.append(element)
+        if tag not in VOID_TAGS:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i].tag == tag:
+                del self._open[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element.text += data
+
+
+def elements(html: str | Any, tag: str | None = None, **attrs: str) -> list[Element]:
+    """The page's elements with this tag and these attributes (`class_` matches one class);
+    each with its text, whitespace collapsed."""
+    if not isinstance(html, str):
+        html = html.get_data(as_text=True)
+    parser = _PageParser()
+    parser.feed(html)
+    found = []
+    for element in parser.elements:
+        element.text = " ".join(element.text.split())
+        if tag is not None and element.tag != tag:
+            continue
+        if "class_" in attrs and not element.has_class(attrs["class_"]):
+            continue
+        if all(element.attrs.get(k) == v for k, v in attrs.items() if k != "class_"):
+            found.append(element)
+    return found
+
+
+def element(html: str | Any, tag: str | None = None, **attrs: str) -> Element:
+    """The one element that matches (see `elements`)."""
+    found = elements(html, tag, **attrs)
+    assert len(found) == 1, f"expected one <{tag or '*'} {attrs}>, found {len(found)}"
+    return found[0]
+
+
+def field_errors(html: str | Any, field_id: str) -> str:
+    """The errors shown next to a form field, checking that the field points to them."""
+    errors = element(html, id=f"{field_id}-error")
+    control = element(html, id=field_id)
+    assert f"{field_id}-error" in control.attrs.get("aria-describedby", "").split()
+    return errors.text
+
+
+def problem(answer: Any, status: int) -> dict[str, Any]:
+    """An RFC 9457 problem+json answer with this status: its body."""
+    assert answer.status_code == status, (answer.status_code, answer.get_data(as_text=True))
+    assert answer.mimetype == "application/problem+json"
+    body: dict[str, Any] = answer.get_json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    return body
+
+
+def html_error_page(answer: Any, status: int) -> Element:
+    """An HTML error page with this status; returns its heading."""
+    assert answer.status_code == status, (answer.status_code, answer.get_data(as_text=True))
+    assert answer.mimetype == "text/html"
+    heading = element(answer, "h1")
+    assert heading.text
+    return heading
+
+
+# Records ----------------------------------------------------------------------------------------
+
+
+def audited(
+    session: Session,
+    action: str,
+    *,
+    actor: User | None,
+    object_type: str,
+    object_id: int | None,
+) -> AuditEvent:
+    """The one audit event for this action on this object, by this actor."""
+    session.expire_all()
+    found = list(
+        session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == action,
+                AuditEvent.object_type == object_type,
+                AuditEvent.object_id == object_id
+                if object_id is not None
+                else AuditEvent.object_id.is_(None),
+            )
+        )
+    )
+    assert len(found) == 1, f"expected one {action} on {object_type} {object_id}, got {found}"
+    assert found[0].actor_id == (actor.id if actor else None)
+    return found[0]
+
+
+def mails_to(session: Session, address: str) -> list[OutboxMessage]:
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.to_address == address)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def link_in_mail(session: Session, address: str) -> str:
+    """The path of the link in the latest e-mail to `address` (as the person would click it)."""
+    messages = mails_to(session, address)
+    assert messages, f"no e-mail to {address}"
+    match = re.search(r"http://localhost(/\S+)", messages[-1].body)
+    assert match, messages[-1].body
+    return match.group(1)
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """How many rows each table holds: a change anywhere shows here."""
+    session.expire_all()
+    return {
+        table.name: session.scalar(select(func.count()).select_from(table)) or 0
+        for table in Base.metadata.sorted_tables
+    }
+
+
+def settings_form(session: Session) -> dict[str, str]:
+    """Every co-op setting as the settings page's form holds it now: what a browser would send
+    back if the admin changed nothing."""
+    typed = {}
+    for name, value in settings.all_values(session).items():
+        if registry.settings[name].type == "bool":
+            if value is True:
+                typed[name] = "on"
+        else:
+            typed[name] = "" if value is None else str(value)
+    return typed

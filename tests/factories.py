@@ -6,11 +6,12 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.models import User
+from coop.models import ApiToken, Invitation, OutboxMessage, User
 from coop.passwords import hash_password
-from coop.services import accounts
+from coop.services import accounts, tokens
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct-horse-battery-staple-7"
@@ -47,3 +48,38 @@ def user(
         setattr(made, key, value)
     session.flush()
     return made
+
+
+def api_token(
+    session: Session, owner: User, *, scope: str = "read-write", name: str = "my script"
+) -> tuple[ApiToken, str]:
+    """A personal API token and its secret, as the account page makes them."""
+    return tokens.create_token(session, owner, name=name, scope=scope, now=datetime.now(UTC))
+
+
+def invitation(
+    session: Session,
+    inviter: User,
+    *,
+    email: str = "newcomer@example.org",
+    display_name: str = "Nia Newcomer",
+    roles: tuple[str, ...] | list[str] = ("facilitator",),
+    now: datetime | None = None,
+) -> tuple[Invitation, str]:
+    """An invitation and the token from the link in its e-mail (the token is stored nowhere)."""
+    made = accounts.invite_staff(
+        session,
+        inviter,
+        email=email,
+        display_name=display_name,
+        roles=roles,
+        base_url="http://localhost",
+        now=now or datetime.now(UTC),
+    )
+    body = session.scalars(
+        select(OutboxMessage.body)
+        .where(OutboxMessage.to_address == made.email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert body is not None
+    return made, body.split("/join/", 1)[1].split()[0]

@@ -13,6 +13,8 @@ from coop.models import Setting, User, UserRole
 from coop.registries import SettingSpec, registry
 from coop.services import audit
 
+MAX_ID = 2**63 - 1
+
 
 def spec(name: str) -> SettingSpec:
     try:
@@ -58,6 +60,8 @@ def parse(session: Session, s: SettingSpec, raw: str | None) -> Any:
             user_id = int(raw)
         except ValueError:
             raise ValueError("Please choose a person from the list.") from None
+        if not 1 <= user_id <= MAX_ID:  # the database's integer would overflow
+            raise ValueError("Please choose a person from the list.")
         allowed = session.scalar(
             select(User.id)
             .join(UserRole)
