@@ -34,6 +34,8 @@ from teams.schemas import (
     TeamInviteSchema,
     TeamMemberPatchSchema,
     TeamMemberSchema,
+    TeamProposalCreateSchema,
+    TeamProposalSchema,
     TeamSchema,
     TeamSummarySchema,
 )
@@ -153,6 +155,34 @@ class Members(MethodView):
             now=now(),
         )
         return membership
+
+
+@blp.route("/teams/<id:team_id>/proposals")
+class Proposals(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, TeamProposalSchema(many=True))
+    @problem_responses(403, 404)
+    def get(self, team_id: int) -> Any:
+        """Suggestions waiting for the leader's answer (the leader and their representative)."""
+        s = _team(team_id)
+        require(policy.can_decide_proposals(s))
+        return members.proposals(current_session(), s.team)
+
+    @blp.arguments(TeamProposalCreateSchema)
+    @blp.response(201, TeamProposalSchema)
+    @problem_responses(403, 404, 422)
+    def post(self, data: dict[str, Any], team_id: int) -> Any:
+        """The team's introducer suggests someone; the leader says the final yes."""
+        return members.propose(
+            current_session(),
+            _team(team_id),
+            name=data["name"],
+            email=data["email"],
+            kind=data["kind"],
+            reason=data["reason"],
+            now=now(),
+        )
 
 
 @blp.route(MEMBER)

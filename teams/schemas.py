@@ -76,6 +76,27 @@ class TeamCreateSchema(ma.Schema):
     )
 
 
+class TeamProposalCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(INVITED_KINDS))
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": "Why they would be good for the team, in a few words"},
+    )
+
+
+class TeamProposalSchema(ma.Schema):
+    id = ma.fields.Integer()
+    team_id = ma.fields.Integer()
+    proposed_by_id = ma.fields.Integer()
+    name = ma.fields.String()
+    kind = ma.fields.String()
+    status = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+
+
 class TeamInviteSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
