@@ -31,6 +31,50 @@ def init_app(app: Flask) -> None:
             order=2,
         )
     )
+    # Working time, money (pay, the budget), calendar feeds and the co-op's figures ---------------
+    from rota.services import budget, working_time
+    from rota.views import money as money_views
+
+    working_time.register()
+    budget.register()
+    money_views.register()
+    register_home_card(
+        HomeCard(
+            "my_pay",
+            "My timesheets and invoices",
+            "If you are paid for visits: your time and pay each month, and your hourly rate.",
+            "rota.my_pay",
+            lambda user: user.is_active,
+            order=20,
+        )
+    )
+    register_home_card(
+        HomeCard(
+            "my_calendar",
+            "My visits in my calendar",
+            "A private address that puts your visits in your phone's or computer's calendar.",
+            "rota.my_calendar",
+            lambda user: user.is_active,
+            order=21,
+        )
+    )
+    # ----------------------------------------------------------------------------------------------
+    # Arrivals, "I need help" and visit logs: their settings and the alerts' timed job ------------
+    from coop.registries import register_setting
+    from rota.services import day_to_day
+
+    for spec in day_to_day.SETTINGS:
+        register_setting(spec)
+    register_tick_job(
+        TickJob(
+            "rota_arrival_alerts",
+            lambda session, moment: day_to_day.send_alerts(
+                session, moment, base_url=app.config["CARECOOP_BASE_URL"]
+            ),
+            order=40,
+        )
+    )
+    # ----------------------------------------------------------------------------------------------
     events.member_left.connect(_on_member_left, weak=False)
     events.team_closed.connect(_on_team_closed, weak=False)
     demo.register()

@@ -8,11 +8,11 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     CheckConstraint,
     Date,
-    DDL,
     ForeignKey,
     Index,
     Integer,
@@ -55,7 +55,7 @@ def _in(values: tuple[str, ...]) -> str:
 event.listen(
     Base.metadata,
     "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
 )
 
 
@@ -272,8 +272,9 @@ class Budget(Base):
 
 
 class PayPeriod(Base):
-    """An employed worker's monthly timesheet (team_id empty), or an independent worker's
-    monthly invoice to one team. Approving it locks its visits."""
+    """An employed worker's monthly timesheet, or an independent worker's monthly invoice, for
+    one team (its leader approves it). Stored once approved: the lines are frozen then, and the
+    row locks its visits; a draft is worked out afresh each time it is shown."""
 
     __tablename__ = "pay_period"
     __table_args__ = (
@@ -305,3 +306,29 @@ class CalendarFeed(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     show_details: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerDetails(Base):
+    """What working time needs to know about a person beyond their account: an optional date of
+    birth (the rules for workers under 18) and the date they opted out, in writing, of the
+    48-hour average week. One row per person, across all their teams."""
+
+    __tablename__ = "worker_details"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    # The day the worker signed the written opt-out; empty when they have not (or withdrew it).
+    opted_out_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExtraTimeApproval(Base):
+    """The leader's yes to paying a visit's actual minutes beyond the planned minutes plus 15."""
+
+    __tablename__ = "extra_time_approval"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id"), unique=True)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from coop.clock import describe_span
 from coop.errors import Conflict
 from coop.models import User
-
 from rota.models import LIVE_STATES, Visit
 
 

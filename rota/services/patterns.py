@@ -18,13 +18,12 @@ from coop.clock import zone
 from coop.errors import Invalid
 from coop.models import User
 from coop.services import audit
-from teams.policy import Standing
-from teams.services.standing import require, scope
-
 from rota import policy
 from rota.models import PATTERN_FREQUENCIES, VISIT_KINDS, Pattern, Visit
 from rota.services.booking import find_clash, lock_people
 from rota.services.visits import _bookable_member
+from teams.policy import Standing
+from teams.services.standing import current_membership, require, scope
 
 HORIZON = timedelta(weeks=8)
 
@@ -139,6 +138,11 @@ def extend_pattern(
         session.scalars(select(Visit.occurrence_at).where(Visit.pattern_id == pattern.id))
     )
     worker = session.get(User, pattern.worker_id) if pattern.worker_id else None
+    # Someone who has left the team (or may no longer be booked in it) is not booked again by
+    # the pattern: from their leaving date its visits are open.
+    membership = current_membership(session, worker, pattern.team_id, now) if worker else None
+    if membership is None or not membership.bookable:
+        worker = None
     if worker is not None:
         lock_people(session, [worker.id])
     left_open = []
@@ -146,12 +150,15 @@ def extend_pattern(
         if start in existing:
             continue
         end = start + timedelta(minutes=pattern.minutes)
+        staying = membership is not None and (
+            membership.leaves_at is None or membership.leaves_at > start
+        )
         booked = (
             worker
-            if worker is not None and find_clash(session, worker.id, start, end) is None
+            if worker is not None and staying and find_clash(session, worker.id, start, end) is None
             else None
         )
-        if worker is not None and booked is None:
+        if worker is not None and staying and booked is None:
             from coop.clock import describe_span
 
             left_open.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import EllipsisType
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -13,13 +14,13 @@ from coop.errors import Conflict, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
 from coop.services.mail import queue_mail
-from teams.models import Membership, Team
-from teams.policy import Standing
-from teams.services.standing import current_membership, find_team, require, scope
-
 from rota import policy
 from rota.models import VISIT_KINDS, Visit
 from rota.services.booking import check_free, lock_people, write_guarded
+from rota.services.money import assert_not_locked
+from teams.models import Membership, Team
+from teams.policy import Standing
+from teams.services.standing import current_membership, require, scope, standing
 
 MAX_VISIT = timedelta(hours=24)
 
@@ -39,12 +40,24 @@ WarningCheck = Callable[[Session, Visit, User | None, datetime], list[str]]
 warning_checks: dict[str, WarningCheck] = {}
 
 
+class BlockingWarning(str):
+    """A warning the co-op has said must stop the save (working time, when the co-op's
+    `working_time_blocks` setting is on). Shown like any warning where nothing is saved (cover
+    suggestions); refused with Invalid when a visit is saved."""
+
+
 def collect_warnings(
-    session: Session, visit: Visit, worker: User | None, now: datetime
+    session: Session, visit: Visit, worker: User | None, now: datetime, *, saving: bool = False
 ) -> list[str]:
+    """Every registered check's warnings. With `saving`, raises Invalid if any must block."""
     found: list[str] = []
     for name in sorted(warning_checks):
         found.extend(warning_checks[name](session, visit, worker, now))
+    blocking = [str(w) for w in found if isinstance(w, BlockingWarning)]
+    if saving and blocking:
+        raise Invalid(
+            "The visit was not saved: " + " ".join(blocking), errors={"starts_at": blocking}
+        )
     return found
 
 
@@ -122,7 +135,7 @@ def plan_visit(
         created_by_id=s.user.id,
         updated_at=now,
     )
-    warnings = collect_warnings(session, visit, worker, now)
+    warnings = collect_warnings(session, visit, worker, now, saving=True)
     if worker is not None:
         lock_people(session, [worker.id])
         check_free(session, worker, starts_at, ends_at)
@@ -167,10 +180,10 @@ def find_visit(
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("We could not find that visit.")
-    try:
-        s = find_team(session, user, visit.team_id, now)
-    except NotFound:
-        raise NotFound("We could not find that visit.") from None
+    team = session.get(Team, visit.team_id)
+    assert team is not None
+    # Not `find_team`: someone who has left the team keeps read-only access to their own visits.
+    s = standing(session, user, team, now)
     if not policy.can_view_rota(s) and not (user is not None and visit.worker_id == user.id):
         raise NotFound("We could not find that visit.")
     return visit, s
@@ -217,6 +230,10 @@ def answer_visit(session: Session, s: Standing, visit: Visit, *, yes: bool, now:
 def join_visit(session: Session, s: Standing, visit: Visit, *, now: datetime) -> Visit:
     """A bookable member takes an open visit: the first to join gets it; the others get 409.
     Raises DoubleBooking when they are busy then. Audits `visit.joined`."""
+    if visit.status != "open" and policy.is_bookable(s) and s.team.status == "active":
+        # Someone else took it a moment ago (or it was cancelled): the loser of the race
+        # is told so, as a 409, not refused as if they had no right to join.
+        raise Conflict("This visit is no longer open: someone else may have just taken it.")
     require(
         policy.can_join_visit(s, visit),
         hidden=not policy.can_view_rota(s),
@@ -248,7 +265,7 @@ def change_visit(
     now: datetime,
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
-    worker_id: int | None | type[Ellipsis] = ...,
+    worker_id: int | EllipsisType | None = ...,
     notes: str | None = None,
     includes_medicines: bool | None = None,
 ) -> Planned:
@@ -257,6 +274,7 @@ def change_visit(
     if it changed meanwhile. Audits `visit.changed` with the fields changed."""
     require(policy.can_change_visit(s, visit), detail="This visit cannot be changed.")
     assert s.user is not None
+    assert_not_locked(session, visit)
     new_start, new_end = starts_at or visit.starts_at, ends_at or visit.ends_at
     _validate_times(new_start, new_end, visit.kind)
     values: dict[str, object] = {"updated_at": now}
@@ -265,10 +283,10 @@ def change_visit(
         values.update(starts_at=new_start, ends_at=new_end)
         fields.append("times")
     worker: User | None = visit.worker
-    if worker_id is not ... and worker_id != visit.worker_id:
+    if not isinstance(worker_id, EllipsisType) and worker_id != visit.worker_id:
         worker = (
             _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
-        )  # type: ignore[arg-type]
+        )
         values.update(
             worker_id=worker.id if worker else None, status="offered" if worker else "open"
         )
@@ -282,6 +300,7 @@ def change_visit(
     if not fields:
         return Planned(visit, [])
     probe = Visit(
+        id=visit.id,  # so that checks leave the visit's present times out of their sums
         team_id=visit.team_id,
         worker_id=worker.id if worker else None,
         kind=visit.kind,
@@ -289,7 +308,7 @@ def change_visit(
         ends_at=new_end,
         status="offered",
     )
-    warnings = collect_warnings(session, probe, worker, now)
+    warnings = collect_warnings(session, probe, worker, now, saving=True)
     if worker is not None:
         lock_people(session, [worker.id])
         check_free(session, worker, new_start, new_end, ignore=visit.id)
@@ -337,6 +356,7 @@ def cancel_visit(
     """Cancel a visit and tell the person booked. Audits `visit.cancelled`."""
     require(policy.can_change_visit(s, visit), detail="This visit cannot be cancelled.")
     assert s.user is not None
+    assert_not_locked(session, visit)
     _conditional(
         session,
         visit,
