@@ -4,6 +4,52 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from coop.api import register_api_blueprint
+    from coop.demo import register_demo_part
+    from coop.registries import HomeCard, TickJob, register_home_card, register_tick_job
+    from governance import api, views
     from governance.cli import governance_cli
+    from governance.demo import seed_governance
+    from governance.services import proposals
 
     app.cli.add_command(governance_cli)
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.blp)
+    register_tick_job(TickJob("close_votes", proposals.close_due, order=20))
+    register_demo_part("governance", seed_governance, order=80)
+    for card in (
+        HomeCard(
+            "coop_invitation",
+            "You can join the co-op",
+            "The support you have had means you can now become a member: an owner of the "
+            "co-op, with a vote.",
+            "governance.membership",
+            views.is_invited_to_join,
+            order=5,
+        ),
+        HomeCard(
+            "coop_membership",
+            "Your co-op membership",
+            "Join the co-op, or see your membership.",
+            "governance.membership",
+            views.shows_membership_card,
+            order=30,
+        ),
+        HomeCard(
+            "coop_votes",
+            "Votes and resolutions",
+            "Have your say on the co-op's decisions, and see the results.",
+            "governance.proposals_page",
+            views.shows_votes_card,
+            order=31,
+        ),
+        HomeCard(
+            "coop_register",
+            "The register of members",
+            "Applications, the register and its export, and the register of officers.",
+            "governance.register_page",
+            views.shows_register_card,
+            order=32,
+        ),
+    ):
+        register_home_card(card)

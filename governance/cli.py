@@ -88,3 +88,36 @@ def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def _fail(message: str) -> NoReturn:
     click.echo("error: " + " ".join(message.splitlines()), err=True)
     raise SystemExit(BAD_INPUT)
+
+
+@governance_cli.command("verify", with_appcontext=True)
+@click.argument("proposal", type=int, metavar="PROPOSAL")
+def verify_command(proposal: int) -> None:
+    """Recompute PROPOSAL's ballot log chain and tally and check them against its ballots and
+    (after the close) the head hash and count stored with its result.
+
+    Prints "verified" and exits 0 when all agree; otherwise names each problem and exits 1.
+    """
+    from flask import current_app
+
+    from coop.db import Database
+    from coop.errors import NotFound
+    from governance.services import ballot_log
+
+    db: Database = current_app.extensions["carecoop.db"]
+    key = current_app.config["CARECOOP_BALLOT_HMAC_KEY"]
+    with db.transaction(write=False) as session:
+        try:
+            found = ballot_log.verify(session, proposal, key=key)
+        except NotFound:
+            click.echo(f"error: there is no proposal {proposal}", err=True)
+            raise SystemExit(1) from None
+    if not found.ok:
+        for problem in found.problems:
+            click.echo(f"problem: {problem}", err=True)
+        click.echo(f"NOT verified: proposal {proposal} has {len(found.problems)} problem(s)")
+        raise SystemExit(1)
+    click.echo(
+        f"verified: proposal {proposal}, {found.entry_count} log entries, "
+        f"head {found.head_hash or '-'}, outcome {found.tally.get('outcome') or '-'}"
+    )
