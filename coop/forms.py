@@ -45,7 +45,7 @@ class JoinForm(FlaskForm):
         "Username",
         validators=[DataRequired(REQUIRED), Length(max=64)],
         description="You can sign in with this or with your e-mail address. "
-        "Lower-case letters, numbers, dots and dashes.",
+        "Lower-case letters, numbers, dots, dashes and underscores.",
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(

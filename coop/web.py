@@ -267,6 +267,7 @@ def error_response(
     else:
         # A busy database cannot load who is signed in: show the page without the menu.
         minimal = status == 503
+        g.db_unavailable = True  # the error page runs no query of its own
         response = Response(
             render_template(
                 "error.html",

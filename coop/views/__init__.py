@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, url_for
+from flask import Flask, g, url_for
 from markupsafe import escape
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from coop import policy
+from coop.db import current_session
 from coop.models import ROLE_LABELS, OutboxMessage, User
 from coop.registries import (
     DashboardPanel,
@@ -35,7 +37,7 @@ def init_views(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, object]:
-        return {"policy": policy, "role_labels": ROLE_LABELS}
+        return {"policy": policy, "role_labels": ROLE_LABELS, "coop_name": _coop_name}
 
     @app.template_filter("local_time")
     def _local_time(moment: datetime) -> str:
@@ -127,6 +129,20 @@ def init_views(app: Flask) -> None:
             order=99,
         )
     )
+
+
+def _coop_name() -> str:
+    """The co-op's name from its settings, read once per request; "Carecoop" on an error page,
+    which runs no query of its own (the transaction has just been rolled back)."""
+    if "coop_name" not in g:
+        if g.get("db_unavailable"):
+            return "Carecoop"
+        try:
+            g.coop_name = settings.get(current_session(), "coop_name") or "Carecoop"
+        except DBAPIError:  # an error page about the database itself still renders
+            g.coop_name = "Carecoop"
+    name: str = g.coop_name
+    return name
 
 
 def _on_call_panel(session: Session, user: User, _now: datetime) -> str:
