@@ -75,6 +75,21 @@ def init_app(app: Flask) -> None:
         )
     )
     # ----------------------------------------------------------------------------------------------
+    # Availability and leave: the leave warning, and "My availability and leave" -------------------
+    from rota.services import availability
+
+    availability.register()
+    register_home_card(
+        HomeCard(
+            "my_availability",
+            "My availability and leave",
+            "When you can usually be booked, and the days you are away.",
+            "rota.my_availability",
+            lambda user: user.is_active,
+            order=22,
+        )
+    )
+    # ----------------------------------------------------------------------------------------------
     events.member_left.connect(_on_member_left, weak=False)
     events.team_closed.connect(_on_team_closed, weak=False)
     demo.register()

@@ -10,4 +10,4 @@ blp = api_blueprint(
 )
 
 # The modules below add their endpoints to `blp` when imported.
-from rota.api import day_to_day, money, visits  # noqa: E402, F401
+from rota.api import availability, day_to_day, money, visits  # noqa: E402, F401

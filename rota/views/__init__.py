@@ -8,4 +8,4 @@ from flask import Blueprint
 bp = Blueprint("rota", __name__, template_folder="../templates")
 
 # The modules below add their routes to `bp` when imported.
-from rota.views import day_to_day, money, visits  # noqa: E402, F401
+from rota.views import availability, day_to_day, money, visits  # noqa: E402, F401
