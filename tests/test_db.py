@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from coop.db import WRITE_OPTION, Database, UTCDateTime, current_session, mark_writing
 from coop.errors import Conflict
-from coop.models import ApiToken, AuditEvent, OutboxMessage, SignInFailure, User
+from coop.models import ApiToken, AuditEvent, OutboxMessage, Setting, SignInFailure, User
 from coop.services import audit
 from coop.web import writes
 from tests.conftest import NOW, csrf_token
@@ -124,7 +124,7 @@ def test_ids_hold_the_whole_64_bit_range(object_id, session):
 def standalone(db: Database, tmp_path: Any) -> Iterator[Database]:
     """A database with real commits, away from the test transaction: a file of its own on
     SQLite, a schema of its own on PostgreSQL (dropped afterwards). It holds the tables that
-    signing in touches."""
+    signing in touches (the page reads the co-op's name from the settings)."""
     if db.dialect == "sqlite":
         own = Database(f"sqlite:///{tmp_path / 'standalone.sqlite3'}")
     else:
@@ -133,7 +133,7 @@ def standalone(db: Database, tmp_path: Any) -> Iterator[Database]:
             connection.execute(text("CREATE SCHEMA begin_check"))
             connection.commit()
         own = Database(db.url, connect_args={"options": "-c search_path=begin_check"})
-    tables = [t.__table__ for t in (User, ApiToken, SignInFailure)]
+    tables = [t.__table__ for t in (User, ApiToken, SignInFailure, Setting)]
     with own.engine.begin() as connection:
         User.metadata.create_all(connection, tables=tables)
     try:

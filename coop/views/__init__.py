@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g, url_for
 from markupsafe import escape
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from coop import policy
@@ -137,10 +136,7 @@ def _coop_name() -> str:
     if "coop_name" not in g:
         if g.get("db_unavailable"):
             return "Carecoop"
-        try:
-            g.coop_name = settings.get(current_session(), "coop_name") or "Carecoop"
-        except DBAPIError:  # an error page about the database itself still renders
-            g.coop_name = "Carecoop"
+        g.coop_name = settings.get(current_session(), "coop_name") or "Carecoop"
     name: str = g.coop_name
     return name
 
