@@ -9,7 +9,8 @@ from blinker import Namespace
 
 signals = Namespace()
 
-#: A trial visit was agreed (sender: the Trial; kwargs: session, actor, now, starts_at, ends_at).
+#: A trial visit was agreed (sender: the Trial; kwargs: session, actor, now, team_id, worker_id,
+#: starts_at, ends_at). The rota books the trial visit.
 trial_agreed = signals.signal("trial_agreed")
 #: A member left a team (sender: the Membership; kwargs: session, actor, now, effective_at).
 member_left = signals.signal("member_left")

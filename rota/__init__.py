@@ -90,9 +90,36 @@ def init_app(app: Flask) -> None:
         )
     )
     # ----------------------------------------------------------------------------------------------
+    events.trial_agreed.connect(_on_trial_agreed, weak=False)
     events.member_left.connect(_on_member_left, weak=False)
     events.team_closed.connect(_on_team_closed, weak=False)
     demo.register()
+
+
+def _on_trial_agreed(
+    trial: Any,
+    *,
+    session: Any,
+    actor: Any,
+    now: datetime,
+    team_id: int,
+    worker_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    **_: Any,
+) -> None:
+    """Matching agreed a trial: the rota books the visit (a clash fails the agreement)."""
+    from rota.services.visits import book_trial_visit
+
+    book_trial_visit(
+        session,
+        team_id=team_id,
+        worker_id=worker_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        actor=actor,
+        now=now,
+    )
 
 
 def _on_member_left(

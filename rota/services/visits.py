@@ -449,3 +449,64 @@ def cancel_future_visits(
         )
     session.flush()
     return len(visits)
+
+
+def book_trial_visit(
+    session: Session,
+    *,
+    team_id: int,
+    worker_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: User | None,
+    now: datetime,
+) -> Visit:
+    """Book the trial visit that a team and a worker agreed (the `trial_agreed` event). The
+    worker is not yet in the team, so this is the one booking that does not ask whether they
+    are bookable there; it goes through the same guard against double booking, and comes back
+    accepted (both sides said yes to it). Raises Invalid or DoubleBooking. Audits
+    `visit.trial_booked`."""
+    _validate_times(starts_at, ends_at, "trial")
+    worker = session.get(User, worker_id)
+    team = session.get(Team, team_id)
+    if worker is None or team is None:
+        raise NotFound("We could not find that team or worker.")
+    visit = Visit(
+        team_id=team_id,
+        worker_id=worker_id,
+        kind="trial",
+        status="accepted",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        notes="Trial visit",
+        sequence=0,
+        created_at=now,
+        created_by_id=actor.id if actor else team.leader_id,
+        updated_at=now,
+    )
+    lock_people(session, [worker_id])
+    check_free(session, worker, starts_at, ends_at)
+
+    def write() -> None:
+        session.add(visit)
+        session.flush()
+
+    write_guarded(session, worker, starts_at, ends_at, write)
+    audit.record(
+        session,
+        actor,
+        "visit.trial_booked",
+        "visit",
+        visit.id,
+        now=now,
+        scope=scope(team_id),
+        changes={"worker_id": worker_id},
+    )
+    _tell(
+        session,
+        worker,
+        "Your trial visit is booked",
+        f"Your trial visit with {team.leader.display_name} is booked for {_span(visit)}.",
+        now,
+    )
+    return visit
