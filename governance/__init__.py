@@ -6,16 +6,25 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from coop.api import register_api_blueprint
     from coop.demo import register_demo_part
-    from coop.registries import HomeCard, TickJob, register_home_card, register_tick_job
+    from coop.registries import (
+        HomeCard,
+        TickJob,
+        register_home_card,
+        register_setting,
+        register_tick_job,
+    )
     from governance import api, views
     from governance.cli import governance_cli
     from governance.demo import seed_governance
-    from governance.services import proposals
+    from governance.services import elections, meetings, proposals
 
     app.cli.add_command(governance_cli)
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.blp)
     register_tick_job(TickJob("close_votes", proposals.close_due, order=20))
+    register_tick_job(TickJob("close_elections", elections.close_due, order=21))
+    for spec in (*meetings.SETTINGS, *elections.SETTINGS):
+        register_setting(spec)
     register_demo_part("governance", seed_governance, order=80)
     for card in (
         HomeCard(
@@ -41,6 +50,14 @@ def init_app(app: Flask) -> None:
             "Have your say on the co-op's decisions, and see the results.",
             "governance.proposals_page",
             views.shows_votes_card,
+            order=31,
+        ),
+        HomeCard(
+            "coop_meetings",
+            "Meetings and elections",
+            "The co-op's meetings, their agendas and minutes, and elections of directors.",
+            "governance.meetings_page",
+            views.shows_meetings_card,
             order=31,
         ),
         HomeCard(

@@ -15,7 +15,12 @@ from coop.web import now
 from governance import policy
 from governance.schemas import (
     BallotSchema,
+    ElectionBallotInSchema,
+    ElectionBallotOutSchema,
+    ElectionOutSchema,
+    ElectionResultOutSchema,
     LogEntrySchema,
+    MeetingOutSchema,
     MemberCreateSchema,
     MemberNameSchema,
     MemberPatchSchema,
@@ -28,7 +33,16 @@ from governance.schemas import (
     RecordedBallotSchema,
     ResultSchema,
 )
-from governance.services import ballots, proposals, proxies, recorded, register, results
+from governance.services import (
+    ballots,
+    elections,
+    meetings,
+    proposals,
+    proxies,
+    recorded,
+    register,
+    results,
+)
 
 blp = api_blueprint(
     "governance_api", __name__, "The co-op: the register, proposals, ballots and results."
@@ -271,3 +285,95 @@ class Proxies(MethodView):
         return proxies.appoint_proxy(
             current_session(), _user(), data["proposal_id"], holder_id=data["holder_id"], now=now()
         )
+
+
+def _meeting_out(meeting: Any) -> dict[str, Any]:
+    session, moment = current_session(), now()
+    st = register.standing(session, _user(), moment)
+    quorum = meetings.quorum_of(session, meeting)
+    warnings = (
+        meetings.warnings_for(session, meeting, zone=current_app.config["CARECOOP_TIMEZONE"])
+        if policy.can_manage_meetings(st)
+        else []
+    )
+    return {
+        "id": meeting.id, "kind": meeting.kind, "title": meeting.title,
+        "starts_at": meeting.starts_at, "place": meeting.place,
+        "notice_sent_on": meeting.notice_sent_on, "agenda": meeting.agenda,
+        "present": quorum.present, "quorum": quorum.needed, "quorate": quorum.quorate,
+        "minutes": meetings.published_minutes(meeting),
+        "minutes_published_at": meeting.minutes_published_at, "warnings": warnings,
+        "confirms_proposal_id": meeting.confirms_proposal_id,
+        "confirmation_for": meeting.confirmation_for,
+        "confirmation_against": meeting.confirmation_against, "confirmed": meeting.confirmed,
+    }  # fmt: skip
+
+
+@blp.route("/meetings")
+class Meetings(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, MeetingOutSchema(many=True))
+    @problem_responses(404)
+    def get(self) -> Any:
+        """Meetings, with their agendas and published minutes (members and the secretary)."""
+        found = meetings.visible_meetings(current_session(), _user(), now=now())
+        return [_meeting_out(m) for m in found]
+
+
+@blp.route("/meetings/<id:meeting_id>")
+class MeetingResource(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, MeetingOutSchema)
+    @problem_responses(404)
+    def get(self, meeting_id: int) -> Any:
+        """One meeting; the secretary also gets its warnings."""
+        return _meeting_out(meetings.get_meeting(current_session(), _user(), meeting_id, now=now()))
+
+
+@blp.route("/elections")
+class Elections(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, ElectionOutSchema(many=True))
+    @problem_responses(404)
+    def get(self) -> Any:
+        """Elections of directors (members see all but drafts)."""
+        return elections.visible_elections(current_session(), _user(), now=now())
+
+
+@blp.route("/elections/<id:election_id>")
+class ElectionResource(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, ElectionOutSchema)
+    @problem_responses(404)
+    def get(self, election_id: int) -> Any:
+        return elections.get_election(current_session(), _user(), election_id, now=now())
+
+
+@blp.route("/elections/<id:election_id>/ballot")
+class ElectionBallotResource(MethodView):
+    decorators = [login_required]
+
+    @blp.arguments(ElectionBallotInSchema)
+    @blp.response(200, ElectionBallotOutSchema)
+    @problem_responses(403, 404, 409, 422)
+    def put(self, data: dict[str, Any], election_id: int) -> Any:
+        """Cast or change your ballot: up to as many candidates as seats in each class.
+        Refused (409) once voting closes."""
+        return elections.cast_election_ballot(
+            current_session(), _user(), election_id, candidate_ids=data["candidate_ids"], now=now()
+        )
+
+
+@blp.route("/elections/<id:election_id>/result")
+class ElectionResultResource(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, ElectionResultOutSchema)
+    @problem_responses(404)
+    def get(self, election_id: int) -> Any:
+        """A closed election's weighted totals, the elected and any draw by lot."""
+        return elections.result_view(current_session(), _user(), election_id, now=now())

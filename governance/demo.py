@@ -1,5 +1,6 @@
 """The demo co-op's democracy: twenty members in all four classes, the register of officers,
-one closed proposal with its result and one open proposal waiting for votes.
+one closed proposal with its result, one open proposal waiting for votes, and the last annual
+meeting with its agenda, attendance and published minutes.
 
 Every member but the credit union has an account, so a newcomer can sign in as any of them
 and vote. Running it twice adds nothing.
@@ -15,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from coop.demo import DemoAccount, ensure_account
 from coop.models import User
-from governance.models import Member, Officer, Proposal
-from governance.services import ballots, officers, proposals, register
+from governance.models import Meeting, Member, Officer, Proposal
+from governance.services import ballots, meetings, officers, proposals, register
 
 # (username, name, class, password); the password is the same on every run.
 PEOPLE = (
@@ -54,6 +55,18 @@ CLOSED_VOTES = {
     "liwei": "against", "siobhan": "for", "peter": "for", "anita": "against", "olu": "for",
 }  # fmt: skip
 OPEN_VOTES = {"dev": "for", "fiona": "against", "kwame": "for", "peter": "for"}
+MEETING_TITLE = "Annual general meeting"
+MEETING_PRESENT = {
+    "margaret": "in-person", "dev": "proxy", "fiona": "in-person", "nadia": "in-person",
+    "kwame": "in-person", "hannah": "in-person", "liwei": "proxy", "siobhan": "in-person",
+    "peter": "in-person", "anita": "proxy", "ruth": "in-person",
+}  # fmt: skip
+MINUTES = (
+    "Ruth Adeyemi chaired; 11 members were present in person or by proxy, so the meeting was "
+    "quorate.\nThe board presented the accounts for the year to 31 March; members asked about "
+    "pay for worker members and the cost of training.\nMembers agreed to vote on the accounts "
+    "online over the following week."
+)
 
 
 def seed_governance(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAccount]:
@@ -131,4 +144,34 @@ def seed_governance(session: Session, now: datetime, made: dict[str, User]) -> l
                 session, users[username], current.id, choice=choice, key=key,
                 now=start + timedelta(hours=hours + 1),
             )  # fmt: skip
+
+    if session.scalar(select(Meeting).where(Meeting.title == MEETING_TITLE)) is None:
+        _seed_meeting(session, sam, users, now)
     return accounts
+
+
+def _seed_meeting(session: Session, sam: User, users: dict[str, User], now: datetime) -> None:
+    """Last annual meeting: its agenda (with the accounts resolution), who came, the minutes."""
+    held = (now - timedelta(days=22)).replace(hour=10, minute=0, second=0, microsecond=0)
+    meeting = meetings.create_meeting(
+        session, sam, kind="annual", title=MEETING_TITLE, starts_at=held,
+        place="Town Hall, St George's Square, Hebden Bridge HX7 7BY (and by phone)",
+        notice_sent_on=(held - timedelta(days=21)).date(), now=held - timedelta(days=22),
+    ).meeting  # fmt: skip
+    accounts = session.scalar(select(Proposal).where(Proposal.title == CLOSED_TITLE))
+    for text, proposal_id in (
+        ("Welcome, and apologies", None),
+        ("The board's report and the accounts", accounts.id if accounts else None),
+        ("Questions from members", None),
+    ):
+        meetings.add_agenda_item(
+            session, sam, meeting.id, text=text, proposal_id=proposal_id, now=held
+        )
+    by_user = {m.user_id: m for m in session.scalars(select(Member))}
+    for username, how in MEETING_PRESENT.items():
+        meetings.record_attendance(
+            session, sam, meeting.id, member_id=by_user[users[username].id].id, how=how, now=held
+        )
+    meetings.save_minutes(
+        session, sam, meeting.id, minutes=MINUTES, publish=True, now=held + timedelta(days=2)
+    )

@@ -3,13 +3,14 @@ their electorate, ballots, proxies, the ballot log and results."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -276,3 +277,166 @@ class Result(Base):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     proposal: Mapped[Proposal] = relationship(back_populates="result")
+
+
+# Meetings and elections of directors ------------------------------------------------------------
+
+MEETING_KINDS = ("annual", "general")
+ATTENDANCE = ("in-person", "proxy")
+# The board's seats: supported and advocate members stand for the same seats.
+SEAT_CLASSES = ("supported-advocate", "worker", "investor")
+ELECTION_STATUSES = ("draft", "open", "closed")
+
+
+def seat_class_of(member_class: str) -> str:
+    """The board seats a member of this class may stand for."""
+    return "supported-advocate" if member_class in ("supported", "advocate") else member_class
+
+
+class Meeting(Base):
+    """An annual or general meeting of the members: notice, place, time, agenda, attendance
+    and minutes. `notice_sent_on` is the day notice went out; minutes show to members once
+    `minutes_published_at` is set."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(MEETING_KINDS)})", name="kind"),
+        CheckConstraint("confirmation_for >= 0", name="confirmation_for"),
+        CheckConstraint("confirmation_against >= 0", name="confirmation_against"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    place: Mapped[str] = mapped_column(String(300))
+    notice_sent_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[str | None] = mapped_column(Text)
+    minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The confirming second meeting of a special resolution (amalgamation or conversion):
+    # the resolution, and the votes for and against its confirmation at the meeting.
+    confirms_proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="SET NULL")
+    )
+    confirmation_for: Mapped[int | None] = mapped_column(Integer)
+    confirmation_against: Mapped[int | None] = mapped_column(Integer)
+
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.position"
+    )
+    confirms: Mapped[Proposal | None] = relationship()
+
+    @property
+    def confirmed(self) -> bool | None:
+        """Over half of the votes at the meeting confirmed the resolution; None until counted."""
+        if self.confirmation_for is None or self.confirmation_against is None:
+            return None
+        return self.confirmation_for * 2 > self.confirmation_for + self.confirmation_against
+
+
+class AgendaItem(Base):
+    """One item of a meeting's agenda, optionally the resolution it puts to the members."""
+
+    __tablename__ = "meeting_agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda")
+    proposal: Mapped[Proposal | None] = relationship()
+
+
+class Attendance(Base):
+    """A member present at a meeting, in person or by proxy, as the secretary recorded it."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (CheckConstraint(f"how IN ({_in(ATTENDANCE)})", name="how"),)
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    how: Mapped[str] = mapped_column(String(20))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()
+
+
+class Election(Base):
+    """An election of directors: seats per class, candidates, secret ballots, and at the close
+    the result with the investor weight and any draw by lot (`result`)."""
+
+    __tablename__ = "election"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_in(ELECTION_STATUSES)})", name="status"),
+        CheckConstraint("seats_supported_advocate >= 0", name="seats_supported_advocate"),
+        CheckConstraint("seats_worker >= 0", name="seats_worker"),
+        CheckConstraint("seats_investor >= 0", name="seats_investor"),
+        Index("ix_election_status_closes_at", "status", "closes_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    seats_supported_advocate: Mapped[int] = mapped_column(Integer, default=0)
+    seats_worker: Mapped[int] = mapped_column(Integer, default=0)
+    seats_investor: Mapped[int] = mapped_column(Integer, default=0)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="election", order_by="Candidate.id"
+    )
+
+    def seats(self, seat_class: str) -> int:
+        return int(getattr(self, "seats_" + seat_class.replace("-", "_")))
+
+
+class Candidate(Base):
+    """A member standing for a seat of their class. The secretary confirmed on nomination, from
+    their date of birth, that they are 18 or over (the date itself is not kept)."""
+
+    __tablename__ = "election_candidate"
+    __table_args__ = (
+        UniqueConstraint("election_id", "member_id"),
+        CheckConstraint(f"seat_class IN ({_in(SEAT_CLASSES)})", name="seat_class"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    seat_class: Mapped[str] = mapped_column(String(20))
+    age_confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    age_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    election: Mapped[Election] = relationship(back_populates="candidates")
+    member: Mapped[Member] = relationship()
+
+
+class ElectionBallot(Base):
+    """A member's current ballot in an election: the candidates they chose, changed in place
+    until the close. Never shown to anyone: the result gives weighted totals only."""
+
+    __tablename__ = "election_ballot"
+    __table_args__ = (
+        UniqueConstraint("election_id", "member_id"),
+        CheckConstraint(f"member_class IN ({_in(MEMBER_CLASSES)})", name="member_class"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("election.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    member_class: Mapped[str] = mapped_column(String(20))
+    candidate_ids: Mapped[list[int]] = mapped_column(JSON)
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -85,3 +85,24 @@ def can_see_result(st: Standing, proposal: Proposal) -> bool:
 def can_countersign(st: Standing) -> bool:
     """A second officer countersigns what the secretary recorded."""
     return st.is_officer
+
+
+def can_manage_meetings(st: Standing) -> bool:
+    return st.is_secretary
+
+
+def can_see_meetings(st: Standing) -> bool:
+    """Members see meetings, agendas and published minutes; non-members nothing."""
+    return is_current_member(st) or st.is_secretary
+
+
+def can_manage_elections(st: Standing) -> bool:
+    return st.is_secretary
+
+
+def can_see_elections(st: Standing) -> bool:
+    return is_current_member(st) or st.is_secretary
+
+
+def can_vote_in_elections(st: Standing) -> bool:
+    return is_current_member(st)

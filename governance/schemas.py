@@ -10,6 +10,7 @@ from governance.models import (
     KINDS,
     MEMBER_CLASSES,
     RECORDED_METHODS,
+    SEAT_CLASSES,
 )
 
 _money = {"description": "Pence"}
@@ -171,3 +172,98 @@ class ProxySchema(ma.Schema):
     proposal_id = ma.fields.Integer()
     holder_id = ma.fields.Integer()
     giver_id = ma.fields.Integer()
+
+
+# Meetings and elections ---------------------------------------------------------------------------
+
+
+class AgendaItemOutSchema(ma.Schema):
+    position = ma.fields.Integer()
+    text = ma.fields.String()
+    proposal_id = ma.fields.Integer(allow_none=True)
+
+
+class MeetingOutSchema(ma.Schema):
+    """A meeting as members see it: the minutes only once published."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    starts_at = ma.fields.AwareDateTime()
+    place = ma.fields.String()
+    notice_sent_on = ma.fields.Date()
+    agenda = ma.fields.List(ma.fields.Nested(AgendaItemOutSchema))
+    present = ma.fields.Integer()
+    quorum = ma.fields.Integer()
+    quorate = ma.fields.Boolean()
+    minutes = ma.fields.String(allow_none=True)
+    minutes_published_at = ma.fields.AwareDateTime(allow_none=True)
+    warnings = ma.fields.List(
+        ma.fields.String(), metadata={"description": "For the secretary only; empty for others"}
+    )
+    confirms_proposal_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The special resolution this meeting confirms"}
+    )
+    confirmation_for = ma.fields.Integer(allow_none=True)
+    confirmation_against = ma.fields.Integer(allow_none=True)
+    confirmed = ma.fields.Boolean(allow_none=True)
+
+
+class CandidateOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    member_id = ma.fields.Integer()
+    name = ma.fields.Function(lambda c: c.member.name)
+    seat_class = ma.fields.String()
+
+
+class ElectionOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    status = ma.fields.String()
+    seats = ma.fields.Function(
+        lambda e: {c: e.seats(c) for c in SEAT_CLASSES},
+        metadata={"description": "Seats to fill per class of seat"},
+    )
+    closes_at = ma.fields.AwareDateTime()
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    candidates = ma.fields.List(ma.fields.Nested(CandidateOutSchema))
+
+
+class ElectionBallotInSchema(ma.Schema):
+    candidate_ids = ma.fields.List(ma.fields.Integer(), required=True)
+
+
+class ElectionBallotOutSchema(ma.Schema):
+    """That your ballot is in; never what it says."""
+
+    election_id = ma.fields.Integer()
+    cast_at = ma.fields.AwareDateTime()
+    changed = ma.fields.Boolean()
+
+
+class ElectionResultRowSchema(ma.Schema):
+    candidate_id = ma.fields.Integer()
+    name = ma.fields.String()
+    seat_class = ma.fields.String()
+    weighted_votes = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "An exact fraction; null when one or two investors voted"},
+    )
+    elected = ma.fields.Boolean()
+
+
+class ElectionDrawSchema(ma.Schema):
+    seat_class = ma.fields.String()
+    tied = ma.fields.List(ma.fields.Integer())
+    order = ma.fields.List(ma.fields.Integer(), metadata={"description": "As drawn by lot"})
+    seats = ma.fields.Integer()
+
+
+class ElectionResultOutSchema(ma.Schema):
+    election_id = ma.fields.Integer()
+    outcome = ma.fields.String()
+    voters = ma.fields.Integer()
+    investor_weight = ma.fields.String(allow_none=True)
+    candidates = ma.fields.List(ma.fields.Nested(ElectionResultRowSchema))
+    draws = ma.fields.List(ma.fields.Nested(ElectionDrawSchema))
+    closed_at = ma.fields.AwareDateTime()

@@ -207,10 +207,27 @@ def close_due(session: Session, now: datetime) -> int:
     return sum(1 for proposal_id in due if close_proposal(session, proposal_id, now=now))
 
 
+CONFIRMED_AT_A_SECOND_MEETING = ("special-amalgamation", "special-conversion")
+
+
 def mark_registered(session: Session, actor: User, proposal_id: int, *, now: datetime) -> Proposal:
-    """The secretary records that the FCA registered a special resolution or rule change.
-    Raises NotFound, Conflict (not awaiting registration). Audits `proposal.registered`."""
+    """The secretary records that the FCA registered a special resolution or rule change. An
+    amalgamation or a conversion must first have been confirmed at a second meeting. Raises
+    NotFound, Conflict (not awaiting registration, or not yet confirmed). Audits
+    `proposal.registered`."""
     _require(policy.can_manage_proposals(standing(session, actor, now)))
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is not None and proposal.kind in CONFIRMED_AT_A_SECOND_MEETING:
+        from governance.models import Meeting
+
+        confirmations = session.scalars(
+            select(Meeting).where(Meeting.confirms_proposal_id == proposal_id)
+        )
+        if not any(m.confirmed for m in confirmations):
+            raise Conflict(
+                "This resolution must first be confirmed by over half of the votes at a second "
+                "meeting, 14 days to a month after it passed. Record that meeting's vote first."
+            )
     done = session.execute(
         update(Proposal)
         .where(Proposal.id == proposal_id, Proposal.status == "awaiting-registration")

@@ -108,7 +108,11 @@ def shows_register_card(user: User) -> bool:
     return policy.can_manage_register(register.standing(current_session(), user, now()))
 
 
-# The pages register their routes on `bp` when imported.
-from governance.views import membership, voting  # noqa: E402
+def shows_meetings_card(user: User) -> bool:
+    return policy.can_see_meetings(register.standing(current_session(), user, now()))
 
-__all__ = ["bp", "membership", "voting"]
+
+# The pages register their routes on `bp` when imported.
+from governance.views import elections, meetings, membership, voting  # noqa: E402
+
+__all__ = ["bp", "elections", "meetings", "membership", "voting"]

@@ -1,13 +1,14 @@
 """The demo co-op's democracy: a register in four classes, officers, an open and a closed
-proposal whose result verifies; loading it twice adds nothing."""
+proposal whose result verifies, last annual meeting with its minutes; loading it twice adds
+nothing."""
 
 from sqlalchemy import func, select
 
 from coop import demo
 from coop.passwords import check_password_rule
 from governance.demo import PEOPLE
-from governance.models import Member, Officer, Proposal
-from governance.services import ballot_log
+from governance.models import Meeting, Member, Officer, Proposal
+from governance.services import ballot_log, meetings
 from tests.conftest import NOW, row_counts
 
 
@@ -29,5 +30,10 @@ def test_the_demo_co_op_votes_and_loads_once(app, session):
     assert closed.result is not None and closed.result.outcome == "passed"
     assert ballot_log.verify(session, closed.id, key=app.config["CARECOOP_BALLOT_HMAC_KEY"]).ok
     assert sam.role == "secretary"
+    meeting = session.scalar(select(Meeting))
+    assert meeting.kind == "annual" and len(meeting.agenda) == 3
+    assert meeting.minutes_published_at is not None
+    assert meetings.quorum_of(session, meeting).present == 11
+    assert session.scalar(select(func.count()).select_from(Meeting)) == 1
     for username, _name, _cls, password in PEOPLE:
         assert check_password_rule(password, user_inputs=(username,)).ok, username
