@@ -90,6 +90,12 @@ def init_app(app: Flask) -> None:
         )
     )
     # ----------------------------------------------------------------------------------------------
+    # The team's menu links to its rota and, for those who may see it, its budget.
+    from rota import policy
+    from teams.views import TeamTab, register_team_tab
+
+    register_team_tab(TeamTab("rota.week", "Rota", policy.can_view_rota))
+    register_team_tab(TeamTab("rota.budget", "Budget", policy.can_view_budget))
     events.trial_agreed.connect(_on_trial_agreed, weak=False)
     events.member_left.connect(_on_member_left, weak=False)
     events.team_closed.connect(_on_team_closed, weak=False)

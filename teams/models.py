@@ -43,7 +43,7 @@ HAT_LABELS = {
     "representative": "My representative",
 }
 HAT_EXPLANATIONS = {
-    "rota_holder": "plans and changes visits, and approves swaps",
+    "rota_holder": "plans and changes visits, approves swaps, and sees the budget they are paid from",
     "plan_holder": "edits the support plan",
     "introducer": "suggests people for the team; the leader says the final yes",
     "medication_holder": "keeps the list of medicines",

@@ -5,6 +5,8 @@ permission question is asked of `teams.policy`, every change is made by `teams.s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
@@ -45,9 +47,27 @@ BASIS_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class TeamTab:
+    """A page about one team that another part of Carecoop adds to the team's menu (the rota
+    adds its week and budget): `endpoint` takes `team_id`; `visible` asks the viewer's Standing."""
+
+    endpoint: str
+    label: str
+    visible: Callable[[Standing], bool]
+
+
+TEAM_TABS: dict[str, TeamTab] = {}
+
+
+def register_team_tab(tab: TeamTab) -> None:
+    TEAM_TABS[tab.endpoint] = tab
+
+
 @bp.context_processor
 def _words() -> dict[str, Any]:
     return {
+        "team_tabs": list(TEAM_TABS.values()),
         "teams_policy": policy,
         "kind_labels": KIND_LABELS,
         "kind_as": KIND_AS,

@@ -158,7 +158,7 @@ def invite(team_id: int) -> ResponseReturnValue:
             status = _failed(form, exc)  # 409 when they are already in the team or invited
         else:
             flash(
-                f"We have sent {membership.name} an invitation by e-mail. "
+                f"An invitation is on its way to {membership.name} by e-mail (it goes within a minute or two). "
                 "The link works for 14 days.",
                 "success",
             )
@@ -212,7 +212,7 @@ def decide_suggestion(team_id: int, proposal_id: int) -> ResponseReturnValue:
         now=now(),
     )
     flash(
-        f"We have sent {proposal.name} an invitation by e-mail."
+        f"An invitation is on its way to {proposal.name} by e-mail (it goes within a minute or two)."
         if yes
         else f"You said “not now” to {proposal.name}.",
         "success",

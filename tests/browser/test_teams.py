@@ -82,7 +82,7 @@ def test_a_leader_invites_a_neighbour_who_joins_and_accepts_the_rota_holder_hat(
     check_page(page, "teams-invite-errors")
     page.get_by_label("Their e-mail address").fill(neighbour_email)
     page.get_by_role("button", name="Send the invitation").click()
-    expect(page.get_by_role("status")).to_contain_text("We have sent Bill Turner an invitation")
+    expect(page.get_by_role("status")).to_contain_text("An invitation is on its way to Bill Turner")
     expect(page.get_by_text("Bill Turner (neighbour)")).to_be_visible()
     check_page(page, "teams-team-invited")
 
@@ -386,7 +386,7 @@ def test_an_introducer_suggests_someone_and_the_leader_invites_them(
     expect(joyce.get_by_text("He plays chess, as Joyce does.")).to_be_visible()
     check_page(joyce, "teams-team-suggestion")
     joyce.get_by_role("button", name="Invite Dev Patel").click()
-    expect(joyce.get_by_role("status")).to_contain_text("We have sent Dev Patel an invitation")
+    expect(joyce.get_by_role("status")).to_contain_text("An invitation is on its way to Dev Patel")
 
     dev = new_page()  # Dev already has an account: the invitation waits on "My teams"
     sign_in(dev, invitee.username, invitee.password)
