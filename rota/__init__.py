@@ -95,6 +95,10 @@ def init_app(app: Flask) -> None:
     from teams.views import TeamTab, register_team_tab
 
     register_team_tab(TeamTab("rota.week", "Rota", policy.can_view_rota))
+    from coop.registries import register_care_activity_provider
+    from rota.services import eligibility
+
+    register_care_activity_provider("rota", eligibility.care_activity)
     register_team_tab(TeamTab("rota.budget", "Budget", policy.can_view_budget))
     events.trial_agreed.connect(_on_trial_agreed, weak=False)
     events.member_left.connect(_on_member_left, weak=False)

@@ -1,0 +1,75 @@
+"""Care activity that makes people eligible to join the co-op, as governance sees it through
+coop's registry: two months of regular support (2 hours a week on average over 8 weeks of
+confirmed visits, trials not counted) for a supported person; a confirmed visit for a worker."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from coop.registries import care_activity
+from rota.models import Visit, VisitLog
+from tests.conftest import NOW
+from tests.rota.test_visits import RotaWorld, build
+
+
+@pytest.fixture
+def world(app, session) -> RotaWorld:
+    return build(session)
+
+
+def _confirmed_visits(
+    session, world: RotaWorld, minutes: int, *, kind: str = "visit", weeks: int = 8
+) -> None:
+    worker = world.people["booked_worker"]
+    for week in range(1, weeks + 1):
+        start = NOW - timedelta(weeks=week, hours=-1)
+        visit = Visit(
+            team_id=world.team.id,
+            worker_id=worker.id,
+            kind=kind,
+            status="done",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+            notes="",
+            sequence=0,
+            created_at=start,
+            created_by_id=worker.id,
+            updated_at=start,
+        )
+        session.add(visit)
+        session.flush()
+        session.add(
+            VisitLog(
+                visit_id=visit.id,
+                author_id=worker.id,
+                what_was_done="Visit",
+                status="confirmed",
+                written_at=start,
+            )
+        )
+    session.flush()
+
+
+def _eligible(session) -> set[tuple[int, str]]:
+    return {(a.user_id, a.member_class) for a in care_activity(session, NOW)}
+
+
+def test_two_hours_a_week_of_confirmed_visits_for_eight_weeks_makes_the_leader_eligible(
+    session, world
+):
+    _confirmed_visits(session, world, minutes=120)
+    eligible = _eligible(session)
+    assert (world.people["leader"].id, "supported") in eligible
+    assert (world.people["booked_worker"].id, "worker") in eligible
+
+
+def test_a_minute_a_week_short_is_not_enough(session, world):
+    _confirmed_visits(session, world, minutes=119)  # 8 x 119 = 952 minutes, under 960
+    assert (world.people["leader"].id, "supported") not in _eligible(session)
+
+
+def test_trial_visits_do_not_count(session, world):
+    _confirmed_visits(session, world, minutes=180, kind="trial")
+    assert _eligible(session) == set()
