@@ -92,9 +92,10 @@ def init_app(app: Flask) -> None:
     # ----------------------------------------------------------------------------------------------
     # The team's menu links to its rota and, for those who may see it, its budget.
     from rota import policy
-    from teams.views import TeamTab, register_team_tab
+    from teams.views import TeamTab, register_history_words, register_team_tab
 
     register_team_tab(TeamTab("rota.week", "Rota", policy.can_view_rota))
+    register_history_words(HISTORY_WORDS)
     from coop.registries import register_care_activity_provider
     from rota.services import eligibility
 
@@ -104,6 +105,43 @@ def init_app(app: Flask) -> None:
     events.member_left.connect(_on_member_left, weak=False)
     events.team_closed.connect(_on_team_closed, weak=False)
     demo.register()
+
+
+# The rota's actions, as the team's history page says them (after the person's name).
+HISTORY_WORDS = {
+    "visit.planned": "planned a visit",
+    "visit.trial_booked": "booked a trial visit",
+    "visit.accepted": "said yes to a visit",
+    "visit.declined": "said no to a visit",
+    "visit.joined": "took an open visit",
+    "visit.changed": "changed a visit",
+    "visit.cancelled": "cancelled a visit",
+    "visit.arrived": "arrived for a visit",
+    "visit.left": "left after a visit",
+    "visit.help_called": "asked for help during a visit",
+    "visit.late_alerted": "told the team's contacts that nobody had arrived for a visit",
+    "visit.late_escalated": "told the facilitator on call that nobody had arrived for a visit",
+    "visit.overdue_alerted": "told the facilitator on call that a visit had not ended",
+    "visit.extra_time_approved": "approved extra time for a visit",
+    "visit_log.written": "wrote a visit log",
+    "visit_log.changed": "changed a visit log",
+    "visit_log.confirmed": "confirmed a visit log",
+    "visit_log.queried": "raised a query about a visit log",
+    "visit_log.query_resolved": "marked a query about a visit log as answered",
+    "pattern.created": "set up repeating visits",
+    "pattern.ended": "ended repeating visits",
+    "swap.asked": "asked someone to take a visit",
+    "swap.accepted": "agreed to take a visit",
+    "swap.declined": "said no to taking a visit",
+    "swap.approved": "approved a swap",
+    "swap.refused": "did not approve a swap",
+    "swap.withdrawn": "withdrew a swap",
+    "budget.set": "set the personal budget",
+    "pay_rate.set": "set an hourly rate",
+    "pay_period.approved": "approved a timesheet or invoice",
+    "visits.paused": "paused visits for a hospital stay",
+    "pause.ended_early": "ended a pause in visits early",
+}
 
 
 def _on_trial_agreed(

@@ -64,6 +64,15 @@ def register_team_tab(tab: TeamTab) -> None:
     TEAM_TABS[tab.endpoint] = tab
 
 
+#: How the team's history says an action that another part of Carecoop records in the team's
+#: audit scope: action name -> words after the person's name, e.g. "planned a visit".
+HISTORY_WORDS: dict[str, str] = {}
+
+
+def register_history_words(words: dict[str, str]) -> None:
+    HISTORY_WORDS.update(words)
+
+
 @bp.context_processor
 def _words() -> dict[str, Any]:
     return {

@@ -73,3 +73,15 @@ def test_a_team_closing_cancels_every_visit_to_come(app, session, world):
     visits = [plan(session, world, start=MORNING + timedelta(days=d)) for d in (1, 2)]
     events.team_closed.send(world.team, session=session, actor=world.people["leader"], now=NOW)
     assert [v.status for v in visits] == ["cancelled", "cancelled"]
+
+
+def test_the_teams_history_tells_rota_changes_in_plain_words(app, session, world, make_client):
+    plan(session, world, start=MORNING)
+    session.commit()
+    page = (
+        make_client(world.people["leader"])
+        .get(f"/teams/{world.team.id}/history")
+        .get_data(as_text=True)
+    )
+    assert "planned a visit" in page
+    assert "(visit.planned)" not in page
