@@ -32,6 +32,12 @@ WRITE_OPTION = "carecoop_write"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def sql_list(values: tuple[str, ...]) -> str:
+    """Names as an SQL list for a CHECK constraint: ('a', 'b') -> "'a', 'b'" (fixed names from
+    the code, never user input)."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, UTCDateTime
+from coop.db import sql_list as _in
 
 ROLES = ("facilitator", "safeguarding_lead", "registered_manager", "secretary", "admin")
 ROLE_LABELS = {
@@ -33,10 +34,6 @@ TOKEN_SCOPES = ("read", "read-write")
 
 # Ids are 64-bit everywhere, so that an id a URL accepts is one the database can hold.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class User(Base):

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, UTCDateTime
+from coop.db import sql_list as _in
 from coop.models import Id, User
 
 MEMBER_CLASSES = ("supported", "advocate", "worker", "investor")
@@ -39,10 +40,6 @@ STATUSES = ("draft", "open", "closed", "awaiting-registration", "registered")
 CHOICES = ("for", "against", "abstain")
 CAST_BY = ("own", "proxy", "recorded")
 RECORDED_METHODS = ("phone", "paper", "meeting")
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class Member(Base):

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, UTCDateTime
+from coop.db import sql_list as _in
 from coop.models import Id, User
 
 VISIT_KINDS = ("visit", "trial", "sleep_in")
@@ -44,10 +45,6 @@ BUDGET_SOURCES = (
     "own_money",
 )
 PAY_STATES = ("draft", "approved")
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 # The database's own guard against double booking: no two live visits of one person overlap.

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.db import Base, UTCDateTime
+from coop.db import sql_list as _in
 from coop.models import Id, User
 
 MEMBER_KINDS = ("supported", "family", "neighbour", "volunteer", "peer", "worker")
@@ -67,10 +68,6 @@ PLAN_SECTION_LABELS = {
     "people_to_contact": "People to contact",
 }
 PROPOSAL_STATES = ("proposed", "invited", "not_now")
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class Team(Base):
@@ -241,7 +238,9 @@ class Note(Base):
 class NoteReader(Base):
     __tablename__ = "note_reader"
 
-    note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), primary_key=True)
+    note_id: Mapped[int] = mapped_column(
+        ForeignKey("note.id", ondelete="CASCADE"), primary_key=True
+    )
     membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id"), primary_key=True)
 
 
