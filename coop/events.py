@@ -18,3 +18,6 @@ member_left = signals.signal("member_left")
 team_closed = signals.signal("team_closed")
 #: An account was created (sender: the User; kwargs: session, actor, now).
 user_created = signals.signal("user_created")
+#: A trial visit agreed earlier was called off because one side stopped (sender: the Trial;
+#: kwargs as trial_agreed). The rota cancels the trial visit.
+trial_cancelled = signals.signal("trial_cancelled")

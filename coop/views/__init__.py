@@ -27,9 +27,9 @@ from coop.services import mail, settings
 
 
 def init_views(app: Flask) -> None:
-    from coop.views import account, admin, auth, home
+    from coop.views import account, admin, auth, home, inbox
 
-    for blueprint in (auth.bp, home.bp, account.bp, admin.bp):
+    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, inbox.bp):
         app.register_blueprint(blueprint)
 
     zone = ZoneInfo(app.config["CARECOOP_TIMEZONE"])
