@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     register_care_activity_provider("rota", eligibility.care_activity)
     register_team_tab(TeamTab("rota.budget", "Budget", policy.can_view_budget))
     events.trial_agreed.connect(_on_trial_agreed, weak=False)
+    events.trial_cancelled.connect(_on_trial_cancelled, weak=False)
     events.member_left.connect(_on_member_left, weak=False)
     events.team_closed.connect(_on_team_closed, weak=False)
     demo.register()
@@ -168,6 +169,16 @@ def _on_trial_agreed(
         actor=actor,
         now=now,
     )
+
+
+def _on_trial_cancelled(
+    trial: Any, *, session: Any, actor: Any, now: datetime, team_id: int, worker_id: int, **_: Any
+) -> None:
+    """One side stopped before the trial visit: it is called off. The worker is not yet in the
+    team, so the trial is the only visit of theirs there to cancel."""
+    from rota.services.visits import cancel_future_visits
+
+    cancel_future_visits(session, team_id, worker_id=worker_id, after=now, actor=actor, now=now)
 
 
 def _on_member_left(

@@ -30,4 +30,7 @@ def init_app(app: Flask) -> None:
         "“Who has seen my information” page when showing it could put them at risk.",
         "teams.access_holds", policy.can_hold_access_events, order=21,
     ))
+    from teams.matching import setup as matching
+
+    matching.init_app(app)
     demo.register()
