@@ -31,11 +31,11 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports
 
 test-sqlite: $(VENV)/.installed-dev
-	$(PYTEST) -m "not browser" -q
+	$(PYTEST) -m "not browser" -q -n 2
 
 test-postgres: $(VENV)/.installed-dev
 	@scripts/ensure-system.sh postgres
-	@scripts/with-postgres.sh $(PYTEST) -m "not browser" -q
+	@scripts/with-postgres.sh $(PYTEST) -m "not browser" -q -n 2
 
 test-browser: $(VENV)/.installed-dev
 	@scripts/ensure-system.sh chromium

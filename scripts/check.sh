@@ -29,11 +29,11 @@ run_step "ruff" $PY -m ruff check .
 run_step "mypy" $PY -m mypy
 run_step "import contracts" .venv/bin/lint-imports
 
-run_step "tests on SQLite" $PY -m pytest -m "not browser" -q -p no:cacheprovider
+run_step "tests on SQLite" $PY -m pytest -m "not browser" -q -p no:cacheprovider -n 2
 
 step "tests on PostgreSQL"
 if scripts/ensure-system.sh postgres; then
-  if scripts/with-postgres.sh $PY -m pytest -m "not browser" -q -p no:cacheprovider; then
+  if scripts/with-postgres.sh $PY -m pytest -m "not browser" -q -p no:cacheprovider -n 2; then
     echo "--- tests on PostgreSQL: passed"
   else
     echo "--- tests on PostgreSQL: FAILED"; failed+=("tests on PostgreSQL")

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.orm import Session
 
 from coop import create_app, passwords, schema
 from coop.app import limiter
-from coop.db import Base, Database
+from coop.db import Base, Database, make_engine
 from coop.models import AuditEvent, OutboxMessage, User
 from coop.registries import registry
 from coop.services import settings
@@ -35,6 +35,19 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 def database_url(tmp_path_factory: pytest.TempPathFactory, name: str = "carecoop") -> str:
     url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        # Each of pytest-xdist's workers gets a database of its own on the same server.
+        server = make_url(url)
+        own = f"{server.database}_{worker}"
+        admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{own}"'))
+        finally:
+            admin.dispose()
+        return server.set(database=own).render_as_string(hide_password=False)
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.sqlite3')}"

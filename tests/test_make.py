@@ -85,9 +85,9 @@ def test_everything_runs_in_order_and_passes(check):
         "python -m ruff check .",
         "python -m mypy",
         "lint-imports",
-        "python -m pytest -m not browser -q -p no:cacheprovider",
+        "python -m pytest -m not browser -q -p no:cacheprovider -n 2",
         "ensure postgres",
-        "python [pg] -m pytest -m not browser -q -p no:cacheprovider",
+        "python [pg] -m pytest -m not browser -q -p no:cacheprovider -n 2",
         "ensure chromium",
         "python -m pytest -m browser -q -p no:cacheprovider tests/browser",
     ]

@@ -20,8 +20,7 @@ from coop.clock import describe_span, local
 from coop.errors import Conflict, Invalid
 from coop.models import User
 from coop.registries import SettingSpec
-from coop.services import audit, settings
-from coop.services.mail import queue_mail
+from coop.services import audit, inbox, settings
 from rota import policy
 from rota.models import Visit, VisitLog
 from teams import policy as teams_policy
@@ -264,18 +263,11 @@ def on_call_people(session: Session) -> list[User]:
 def _mail(
     session: Session, people: Iterable[User], subject: str, body: str, now: datetime
 ) -> list[int]:
-    told = []
-    for person in people:
-        if person.email:
-            queue_mail(
-                session,
-                to=person.email,
-                subject=subject,
-                body=f"Hello {person.display_name},\n\n{body}\n",
-                now=now,
-            )
-            told.append(person.id)
-    return told
+    """Tell each person in their inbox, and by e-mail where they have an address; returns
+    who was told."""
+    return [
+        n.user_id for n in inbox.notify(session, list(people), subject=subject, body=body, now=now)
+    ]
 
 
 def visit_address(base_url: str, visit: Visit) -> str:

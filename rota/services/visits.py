@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from coop.errors import Conflict, Invalid, NotFound
 from coop.models import User
-from coop.services import audit
-from coop.services.mail import queue_mail
+from coop.services import audit, inbox
 from rota import policy
 from rota.models import VISIT_KINDS, Visit
 from rota.services.booking import check_free, lock_people, write_guarded
@@ -87,14 +86,7 @@ def _validate_times(starts_at: datetime, ends_at: datetime, kind: str) -> None:
 
 
 def _tell(session: Session, person: User | None, subject: str, body: str, now: datetime) -> None:
-    if person is not None and person.email:
-        queue_mail(
-            session,
-            to=person.email,
-            subject=subject,
-            body=f"Hello {person.display_name},\n\n{body}\n",
-            now=now,
-        )
+    inbox.notify(session, person, subject=subject, body=body, now=now, link="/rota/my-visits")
 
 
 def plan_visit(
