@@ -242,7 +242,10 @@ class Notification(Base):
     """A message in someone's in-app inbox; the same words usually go by e-mail too."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_id_read_at", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_id_read_at", "user_id", "read_at"),
+        Index("ix_notification_user_id_created_at", "user_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -172,13 +172,29 @@ def _on_trial_agreed(
 
 
 def _on_trial_cancelled(
-    trial: Any, *, session: Any, actor: Any, now: datetime, team_id: int, worker_id: int, **_: Any
+    trial: Any,
+    *,
+    session: Any,
+    actor: Any,
+    now: datetime,
+    team_id: int,
+    worker_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    **_: Any,
 ) -> None:
-    """One side stopped before the trial visit: it is called off. The worker is not yet in the
-    team, so the trial is the only visit of theirs there to cancel."""
-    from rota.services.visits import cancel_future_visits
+    """One side stopped before the trial visit: that visit is called off, and nothing else."""
+    from rota.services.visits import cancel_trial_visit
 
-    cancel_future_visits(session, team_id, worker_id=worker_id, after=now, actor=actor, now=now)
+    cancel_trial_visit(
+        session,
+        team_id=team_id,
+        worker_id=worker_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        actor=actor,
+        now=now,
+    )
 
 
 def _on_member_left(

@@ -40,7 +40,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, name: str = "carecoop
         # Each of pytest-xdist's workers gets a database of its own on the same server.
         server = make_url(url)
         own = f"{server.database}_{worker}"
-        admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+        admin = make_engine(
+            server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+        )
         try:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))

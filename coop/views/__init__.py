@@ -43,6 +43,11 @@ def init_views(app: Flask) -> None:
         local = moment.astimezone(zone)
         return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
+    @app.template_filter("local_day")
+    def _local_day(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        return f"{local.day} {local:%B %Y}"
+
     register_setting(
         SettingSpec(
             name="coop_name",

@@ -56,6 +56,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index('ix_notification_user_id_read_at', ['user_id', 'read_at'], unique=False)
+        batch_op.create_index('ix_notification_user_id_created_at', ['user_id', 'created_at'], unique=False)
 
     op.create_table('vetting_check',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -248,6 +249,7 @@ def downgrade() -> None:
     op.drop_table('vetting_check')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_user_id_read_at')
+        batch_op.drop_index('ix_notification_user_id_created_at')
 
     op.drop_table('notification')
     op.drop_table('equality_answer')

@@ -443,6 +443,40 @@ def cancel_future_visits(
     return len(visits)
 
 
+def cancel_trial_visit(
+    session: Session,
+    *,
+    team_id: int,
+    worker_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    actor: User | None,
+    now: datetime,
+) -> int:
+    """Call off the trial visit a team and a worker agreed (the `trial_cancelled` event): that
+    visit only, never the worker's other visits in the team. Audits `visit.cancelled`."""
+    visits = list(
+        session.scalars(
+            select(Visit).where(
+                Visit.team_id == team_id,
+                Visit.worker_id == worker_id,
+                Visit.kind == "trial",
+                Visit.starts_at == starts_at,
+                Visit.ends_at == ends_at,
+                Visit.status.in_(("offered", "accepted")),
+            )
+        )
+    )
+    for visit in visits:
+        visit.status, visit.cancelled_at, visit.updated_at = "cancelled", now, now
+        visit.sequence += 1
+        audit.record(
+            session, actor, "visit.cancelled", "visit", visit.id, now=now, scope=scope(team_id)
+        )
+    session.flush()
+    return len(visits)
+
+
 def book_trial_visit(
     session: Session,
     *,

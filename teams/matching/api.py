@@ -17,7 +17,7 @@ from coop.db import current_session
 from coop.errors import NotFound
 from coop.models import User
 from coop.web import MAX_ID, now
-from teams.matching import consent, openings, profiles, suggestions, workers
+from teams.matching import consent, conversations, openings, profiles, suggestions, workers
 from teams.matching.models import Interest, Opening, Trial
 from teams.matching.schemas import (
     AnswerSchema,
@@ -287,8 +287,8 @@ class Interests(MethodView):
         session, user = current_session(), _user()
         opening_id = _in_range(query["opening_id"])
         if opening_id is None:
-            return consent.interests_of_worker(session, user)
-        return consent.opening_interests(session, user, opening_id, now())
+            return conversations.interests_of_worker(session, user)
+        return conversations.opening_interests(session, user, opening_id, now())
 
     @blp.arguments(InterestCreateSchema)
     @blp.response(201, InterestSchema)
@@ -313,7 +313,9 @@ class InterestResource(MethodView):
     @problem_responses(404)
     def get(self, interest_id: int) -> Any:
         """Where things stand, for either side."""
-        interest, _side, _s = consent.find_interest(current_session(), _user(), interest_id, now())
+        interest, _side, _s = conversations.find_interest(
+            current_session(), _user(), interest_id, now()
+        )
         return interest
 
 

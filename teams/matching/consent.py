@@ -2,11 +2,14 @@
 
     suggested -> interested -> mutual -> trial -> matched -> member
 
-"interested": one side said "I'd like to meet"; "mutual": the other said yes; "trial": both
-agreed a trial visit (the rota books it); "matched": both said "carry on" after it, and the worker
-joins the team ("member") in the same step. From any live state either side may say no or stop,
-without a reason: the row ends as "declined" (before mutual) or "stopped" (after). The other side
-is told kindly and never shown a reason; whoever ended it may leave a private note for the co-op.
+"suggested": an introducer proposed the worker to their leader, and the worker is not told
+until the leader says yes; "interested": one side said "I'd like to meet"; "mutual": the other
+said yes (names are shown to both from here); "trial": both agreed a trial visit (the rota books
+it); "matched": both said "carry on" after it, and the worker joins the team ("member") in the
+same step. From any live state either side may say no or stop, without a reason: the row ends as
+"declined" (before mutual) or "stopped" (after). The other side is told kindly and never shown a
+reason; whoever ended it may leave a private note for the co-op. The side that ended it may
+start again later, as a new round.
 
 Every status change is a conditional update on the state it expects, so two clicks do one thing
 and the loser gets a 409. Every word either side says is kept as a MatchDecision.
@@ -17,236 +20,124 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coop import events
 from coop.clock import describe_span
 from coop.errors import Conflict, Invalid, NotFound
 from coop.models import User
-from coop.services import audit, inbox
+from coop.services import audit
 from teams.matching import policy
-from teams.matching.models import (
-    Interest,
-    MatchDecision,
-    MatchNote,
-    Opening,
-    Trial,
-    WorkerProfile,
+from teams.matching.conversations import (
+    check_lawful,
+    find_interest,
+    find_trial,
+    keep_note,
+    may_speak,
+    move,
+    other,
+    record_decision,
+    tell,
 )
+from teams.matching.models import Interest, Opening, Trial, WorkerProfile
 from teams.matching.scoring import missing_checks, required_checks
-from teams.matching.vetting import companionship_needs_dbs, valid_by_worker
+from teams.matching.vetting import companionship_needs_dbs, is_vetted, valid_by_worker
 from teams.matching.vetting import today as local_today
-from teams.matching.vocabulary import LAWFUL_REQUIREMENTS, LIVE_STATES
-from teams.models import Hat, Membership, Team
-from teams.policy import Standing
+from teams.matching.vocabulary import LIVE_STATES
+from teams.models import Membership
 from teams.services.standing import require, scope, standing
 
 MAX_TRIAL = timedelta(hours=12)
-NOTE_LIMIT = 2000
-
-
-# Finding things as someone sees them -----------------------------------------------------------
-
-
-def side_of(
-    session: Session, user: User | None, interest: Interest, now: datetime
-) -> tuple[str | None, Standing]:
-    """Which side `user` speaks for in this interest ("worker", "team" or None), and their
-    standing in the opening's team."""
-    team = interest.opening.team
-    s = standing(session, user, team, now)
-    if user is not None and user.id == interest.worker_id:
-        return "worker", s
-    if policy.can_view_team_openings(s) and not ("facilitator" in s.roles and not s.is_member):
-        return "team", s
-    return None, s
-
-
-def find_interest(
-    session: Session, user: User | None, interest_id: int, now: datetime
-) -> tuple[Interest, str, Standing]:
-    """The interest with the side the person speaks for. Raises NotFound for anyone else
-    (facilitators read interests through the co-op's pages, not as a side)."""
-    # Read afresh: the state decides what may be said next, so it must not be a stale copy.
-    interest = session.get(Interest, interest_id, populate_existing=True)
-    if interest is None:
-        raise NotFound("We could not find that.")
-    side, s = side_of(session, user, interest, now)
-    if side is None:
-        raise NotFound("We could not find that.")
-    return interest, side, s
-
-
-def find_trial(
-    session: Session, user: User | None, trial_id: int, now: datetime
-) -> tuple[Trial, str, Standing]:
-    trial = session.get(Trial, trial_id, populate_existing=True)
-    if trial is None:
-        raise NotFound("We could not find that trial.")
-    _, side, s = find_interest(session, user, trial.interest_id, now)
-    return trial, side, s
-
-
-def _other(side: str) -> str:
-    return "team" if side == "worker" else "worker"
-
-
-def _team_speakers(session: Session, team: Team) -> list[User]:
-    """Who hears for the team: the leader and any representative."""
-    reps = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .join(Hat, Hat.membership_id == Membership.id)
-        .where(
-            Membership.team_id == team.id,
-            Membership.status == "active",
-            Hat.hat == "representative",
-            Hat.status == "active",
-        )
-    )
-    return [team.leader, *reps]
-
-
-def _tell(
-    session: Session, interest: Interest, side: str, subject: str, body: str, now: datetime
-) -> None:
-    opening = interest.opening
-    if side == "worker":
-        inbox.notify(
-            session, interest.worker, subject=subject, body=body, now=now, link="/matching/me"
-        )
-    else:
-        inbox.notify(
-            session,
-            _team_speakers(session, opening.team),
-            subject=subject,
-            body=body,
-            now=now,
-            link=f"/teams/{opening.team_id}/openings/{opening.id}",
-        )
-
-
-def _decide(
-    session: Session,
-    interest: Interest,
-    side: str,
-    decision: str,
-    actor: User,
-    now: datetime,
-    lawful_requirement: str | None = None,
-) -> None:
-    session.add(
-        MatchDecision(
-            interest_id=interest.id,
-            side=side,
-            decision=decision,
-            by_id=actor.id,
-            lawful_requirement=lawful_requirement,
-            at=now,
-        )
-    )
-
-
-def _move(
-    session: Session, interest: Interest, expected: tuple[str, ...], now: datetime, **values: object
-) -> None:
-    """The conditional update: only from a state we expect, so that two clicks do one thing."""
-    done = session.execute(
-        update(Interest)
-        .where(Interest.id == interest.id, Interest.state.in_(expected))
-        .values(updated_at=now, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This has already changed. Please look again at where things stand.")
-    session.refresh(interest)
-
-
-def _check_lawful(lawful_requirement: str | None) -> None:
-    if lawful_requirement is not None and lawful_requirement not in LAWFUL_REQUIREMENTS:
-        raise Invalid(
-            "Please choose from the list.",
-            errors={"lawful_requirement": ["Please choose from the list."]},
-        )
-
-
-def _keep_note(
-    session: Session, interest: Interest, actor: User, note: str | None, now: datetime
-) -> None:
-    note = (note or "").strip()
-    if len(note) > NOTE_LIMIT:
-        raise Invalid(
-            "Please shorten the note.",
-            errors={"note": [f"Please keep the note under {NOTE_LIMIT} characters."]},
-        )
-    if note:
-        session.add(
-            MatchNote(interest_id=interest.id, author_id=actor.id, body=note, created_at=now)
-        )
+#: What a team is told when it cannot contact a worker, whatever the reason: whether someone
+#: is paused, lacks a check or is not looking is the worker's and the co-op's business.
+CANNOT_CONTACT = "This person can't be contacted about this opening just now."
 
 
 # Saying "I'd like to meet" ----------------------------------------------------------------------
 
 
-def _worker_may_meet(session: Session, worker: User, opening: Opening, now: datetime) -> None:
-    """A worker meets a team only with every check the opening's tasks need, and not paused."""
+def _missing_for(session: Session, worker_id: int, opening: Opening, now: datetime) -> bool:
+    """Whether the worker lacks a check the opening's tasks need (or has no profile)."""
+    profile = session.get(WorkerProfile, worker_id)
+    if profile is None:
+        return True
+    needed = required_checks(
+        opening.tasks, profile.employment, companionship_needs_dbs=companionship_needs_dbs(session)
+    )
+    valid = valid_by_worker(session, [worker_id], local_today(now))[worker_id]
+    return bool(missing_checks(needed, valid))
+
+
+def _in_team(session: Session, worker_id: int, team_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(Membership.id).where(
+                Membership.team_id == team_id,
+                Membership.user_id == worker_id,
+                Membership.status.in_(("active", "invited")),
+            )
+        )
+    )
+
+
+def _worker_may_ask(session: Session, worker: User, opening: Opening, now: datetime) -> None:
+    require(policy.can_browse_openings(worker, vetted=is_vetted(session, worker, now)), hidden=True)
     profile = session.get(WorkerProfile, worker.id)
     if profile is None:
         raise Invalid("Please fill in your worker profile first.")
     if profile.paused_at is not None:
         raise Conflict("This cannot go ahead just now. A facilitator will be in touch.")
-    needed = required_checks(
-        opening.tasks, profile.employment, companionship_needs_dbs=companionship_needs_dbs(session)
-    )
-    valid = valid_by_worker(session, [worker.id], local_today(now))[worker.id]
-    if missing_checks(needed, valid):
+    if _missing_for(session, worker.id, opening, now):
         raise Conflict(
             "This opening needs checks that are not yet on record. A facilitator can help."
         )
+    if _in_team(session, worker.id, opening.team_id):
+        raise Conflict("You are already in this team.")
+
+
+def _team_may_ask(session: Session, worker_id: int, opening: Opening, now: datetime) -> User:
+    worker = session.get(User, worker_id)
+    profile = session.get(WorkerProfile, worker_id)
+    if worker is not None and _in_team(session, worker_id, opening.team_id):
+        raise Conflict(f"{worker.display_name} is already in your team.")
+    if (
+        worker is None
+        or profile is None
+        or not worker.active
+        or not profile.open_to_new_teams
+        or profile.paused_at is not None
+        or _missing_for(session, worker_id, opening, now)
+    ):
+        raise Conflict(CANNOT_CONTACT)
+    return worker
 
 
 def express_interest(
     session: Session, actor: User, *, opening_id: int, worker_id: int | None = None, now: datetime
 ) -> Interest:
     """Say "I'd like to meet". Without `worker_id` the actor speaks for themselves as a worker;
-    with it, for the opening's team (its leader, representative or an introducer). Starts the
-    machine at "interested", or starts it again when the same side had ended it. Raises
-    NotFound (an opening they may not see), Forbidden, Conflict (already under way, ended by
-    the other side, or checks missing) or Invalid. Audits `interest.expressed`; tells the other
-    side."""
+    with it, for the opening's team: its leader or representative start the conversation, an
+    introducer only suggests the worker to the leader ("suggested"; the worker is not told).
+    Starts again, as a new round, when the same side had ended it. Raises NotFound (an opening
+    they may not see), Forbidden, Conflict (already under way, ended by the other side, or the
+    worker cannot be contacted) or Invalid. Audits `interest.expressed` (or
+    `interest.suggested`); tells the other side (or the leader)."""
     opening = session.get(Opening, opening_id)
     if opening is None:
         raise NotFound("We could not find that opening.")
     if worker_id is None:
-        side, worker = "worker", actor
-        from teams.matching.vetting import is_vetted
-
-        require(
-            policy.can_browse_openings(actor, vetted=is_vetted(session, actor, now)), hidden=True
-        )
-        if session.scalar(
-            select(Membership.id).where(
-                Membership.team_id == opening.team_id,
-                Membership.user_id == actor.id,
-                Membership.status == "active",
-            )
-        ):
-            raise Conflict("You are already in this team.")
+        side, worker, state = "worker", actor, "interested"
+        _worker_may_ask(session, actor, opening, now)
     else:
         side = "team"
         s = standing(session, actor, opening.team, now)
         require(policy.can_view_team_openings(s), hidden=True)
         require(policy.can_speak_for_team(s))
-        found = session.get(User, worker_id)
-        profile = session.get(WorkerProfile, worker_id)
-        if found is None or profile is None or not found.active:
-            raise NotFound("We could not find that worker.")
-        if not profile.open_to_new_teams:
-            raise Conflict("This worker is not looking for new teams just now.")
-        worker = found
+        worker = _team_may_ask(session, worker_id, opening, now)
+        state = "interested" if policy.can_decide_for_team(s) else "suggested"
     if opening.status != "open":
         raise Conflict("This opening has closed.")
-    _worker_may_meet(session, worker, opening, now)
     interest = session.scalar(
         select(Interest).where(Interest.opening_id == opening.id, Interest.worker_id == worker.id)
     )
@@ -254,7 +145,7 @@ def express_interest(
         interest = Interest(
             opening_id=opening.id,
             worker_id=worker.id,
-            state="interested",
+            state=state,
             started_by=side,
             created_at=now,
             updated_at=now,
@@ -262,17 +153,20 @@ def express_interest(
         )
         session.add(interest)
         session.flush()
-    elif interest.state in LIVE_STATES or interest.state == "member":
+    elif interest.state == "suggested" and state == "interested":
+        # The leader takes up an introducer's suggestion, or the worker asks first.
+        move(session, interest, ("suggested",), now, state="interested", started_by=side)
+    elif interest.state in LIVE_STATES or interest.state in ("suggested", "member"):
         raise Conflict("You are already in touch about this opening.")
     elif interest.ended_by != side:
         raise Conflict("The other side has decided not to go ahead with this one.")
     else:
-        _move(
+        move(
             session,
             interest,
             ("declined", "stopped"),
             now,
-            state="interested",
+            state=state,
             started_by=side,
             mutual_at=None,
             trial_at=None,
@@ -280,50 +174,43 @@ def express_interest(
             ended_by=None,
             round=Interest.round + 1,
         )
-    _decide(session, interest, side, "interested", actor, now)
+    if interest.state == "suggested":
+        audit.record(
+            session, actor, "interest.suggested", "interest", interest.id, now=now,
+            scope=scope(opening.team_id), changes={"worker_id": worker.id},
+        )  # fmt: skip
+        tell(
+            session, interest, "team", "A suggestion for your opening",
+            f"{actor.display_name} suggests meeting {worker.display_name} about your opening "
+            f"“{opening.title}”. They have not been told: it is for you to say yes or no.",
+            now,
+        )  # fmt: skip
+        return interest
+    record_decision(session, interest, side, "interested", actor, now)
     session.flush()
     audit.record(
-        session,
-        actor,
-        "interest.expressed",
-        "interest",
-        interest.id,
-        now=now,
-        scope=scope(opening.team_id),
-        changes={"side": side, "worker_id": worker.id},
-    )
+        session, actor, "interest.expressed", "interest", interest.id, now=now,
+        scope=scope(opening.team_id), changes={"side": side, "worker_id": worker.id},
+    )  # fmt: skip
     if side == "worker":
-        _tell(
-            session,
-            interest,
-            "team",
-            "Someone would like to meet you",
+        tell(
+            session, interest, "team", f"{worker.display_name} would like to meet you",
             f"{worker.display_name} would like to meet you about your opening “{opening.title}”. "
             "You can read their profile and say whether you would like to meet them too.",
             now,
-        )
+        )  # fmt: skip
     else:
-        _tell(
-            session,
-            interest,
-            "worker",
-            "A team would like to meet you",
-            f"A team in {opening.neighbourhood.name} would like to meet you about “{opening.title}”. "
-            "You can read what they are looking for and say whether you would like to meet.",
+        tell(
+            session, interest, "worker", "A team would like to meet you",
+            f"A team in {opening.neighbourhood.name} would like to meet you about "
+            f"“{opening.title}”. You can read what they are looking for and say whether you "
+            "would like to meet.",
             now,
-        )
+        )  # fmt: skip
     return interest
 
 
-# Answering, the trial, carrying on and stopping -------------------------------------------------
-
-
-def _may_speak(side: str, s: Standing) -> None:
-    if side == "team":
-        require(
-            policy.can_decide_for_team(s),
-            detail="Only the person who leads the team, or their representative, can decide this.",
-        )
+# Answering ---------------------------------------------------------------------------------------
 
 
 def answer_interest(
@@ -336,38 +223,54 @@ def answer_interest(
     note: str | None = None,
     now: datetime,
 ) -> Interest:
-    """The other side's answer to "I'd like to meet": yes makes it mutual (names are shown to
-    both from then on); no ends it kindly, with no reason shown. Raises NotFound, Forbidden,
-    Conflict (not theirs to answer, or already answered) or Invalid. Audits `interest.answered`."""
+    """The answer to "I'd like to meet": yes makes it mutual (names are shown to both from then
+    on), or, from the leader on an introducer's suggestion, starts the conversation; no ends it
+    kindly, with no reason shown. Raises NotFound, Forbidden, Conflict (not theirs to answer, or
+    already answered) or Invalid. Audits `interest.answered`."""
     interest, side, s = find_interest(session, actor, interest_id, now)
-    _may_speak(side, s)
-    if interest.state == "interested" and side == interest.started_by:
-        raise Conflict("You have said you would like to meet; the answer is theirs to give.")
+    may_speak(side, s)
     if not yes:
         return stop(
             session, actor, interest_id, lawful_requirement=lawful_requirement, note=note, now=now
         )
-    _move(session, interest, ("interested",), now, state="mutual", mutual_at=now)
-    _decide(session, interest, side, "yes", actor, now)
+    if interest.state == "suggested":
+        return express_interest(
+            session, actor, opening_id=interest.opening_id, worker_id=interest.worker_id, now=now
+        )
+    if interest.state == "interested" and side == interest.started_by:
+        raise Conflict("You have said you would like to meet; the answer is theirs to give.")
+    move(session, interest, ("interested",), now, state="mutual", mutual_at=now)
+    record_decision(session, interest, side, "yes", actor, now)
     session.flush()
     audit.record(
-        session,
-        actor,
-        "interest.answered",
-        "interest",
-        interest.id,
-        now=now,
-        scope=scope(interest.opening.team_id),
-        changes={"side": side, "state": "mutual"},
-    )
-    opening = interest.opening
-    body = (
-        f"You both said yes about “{opening.title}”: {interest.worker.display_name} and "
-        f"{opening.team.leader.display_name}'s team. The next step is to agree a trial visit."
-    )
-    _tell(session, interest, "worker", "You both said yes", body, now)
-    _tell(session, interest, "team", "You both said yes", body, now)
+        session, actor, "interest.answered", "interest", interest.id, now=now,
+        scope=scope(interest.opening.team_id), changes={"side": side, "state": "mutual"},
+    )  # fmt: skip
+    opening, worker = interest.opening, interest.worker
+    leader = opening.team.leader.display_name
+    tell(
+        session, interest, "worker", f"{leader} would like to meet you too",
+        f"You and {leader} both said yes about “{opening.title}”. The next step is to agree "
+        "a time for a trial visit.",
+        now,
+    )  # fmt: skip
+    tell(
+        session, interest, "team", f"{worker.display_name} would like to meet you too",
+        f"You and {worker.display_name} both said yes about “{opening.title}”. The next step "
+        "is to agree a time for a trial visit.",
+        now,
+    )  # fmt: skip
     return interest
+
+
+# The trial ----------------------------------------------------------------------------------------
+
+
+def _name_of(interest: Interest, side: str) -> str:
+    """How the other side is named once both said yes: the worker, or the leader's team."""
+    if side == "worker":
+        return interest.worker.display_name
+    return f"{interest.opening.team.leader.display_name}'s team"
 
 
 def propose_trial(
@@ -380,9 +283,10 @@ def propose_trial(
     now: datetime,
 ) -> Trial:
     """Suggest a time for the trial visit, once both said yes; suggesting again replaces a time
-    not yet agreed. Raises NotFound, Forbidden, Conflict or Invalid. Audits `trial.proposed`."""
+    not yet agreed (a conditional update, so it never changes an agreed time). Raises NotFound,
+    Forbidden, Conflict or Invalid. Audits `trial.proposed`."""
     interest, side, s = find_interest(session, actor, interest_id, now)
-    _may_speak(side, s)
+    may_speak(side, s)
     if interest.state != "mutual":
         raise Conflict("A trial can be suggested once you have both said yes.")
     errors: dict[str, list[str]] = {}
@@ -397,7 +301,7 @@ def propose_trial(
     trial = interest.trial
     if trial is None:
         trial = Trial(
-            interest=interest,
+            interest_id=interest.id,
             round=interest.round,
             status="proposed",
             proposed_by=side,
@@ -405,56 +309,67 @@ def propose_trial(
             ends_at=ends_at,
             proposed_at=now,
         )
-        session.add(trial)
-    elif trial.status != "proposed":
-        raise Conflict("The trial has already been agreed.")
+        try:
+            with session.begin_nested():
+                session.add(trial)
+        except IntegrityError:
+            raise Conflict("A time was suggested just now. Please look again.") from None
+        session.expire(interest, ["trials"])
     else:
-        trial.proposed_by, trial.starts_at, trial.ends_at, trial.proposed_at = (
-            side,
-            starts_at,
-            ends_at,
-            now,
+        done = session.execute(
+            update(Trial)
+            .where(Trial.id == trial.id, Trial.status == "proposed")
+            .values(proposed_by=side, starts_at=starts_at, ends_at=ends_at, proposed_at=now)
+            .execution_options(synchronize_session=False)
         )
-    session.flush()
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("The trial has already been agreed.")
+        session.refresh(trial)
     audit.record(
-        session,
-        actor,
-        "trial.proposed",
-        "trial",
-        trial.id,
-        now=now,
-        scope=scope(interest.opening.team_id),
-        changes={"side": side},
-    )
-    _tell(
-        session,
-        interest,
-        _other(side),
-        "A time for the trial visit",
-        f"A trial visit about “{interest.opening.title}” is suggested for "
-        f"{describe_span(starts_at, ends_at)}. Please say whether that time works for you.",
+        session, actor, "trial.proposed", "trial", trial.id, now=now,
+        scope=scope(interest.opening.team_id), changes={"side": side},
+    )  # fmt: skip
+    tell(
+        session, interest, other(side), "A time for the trial visit",
+        f"{_name_of(interest, side)} suggests a trial visit about “{interest.opening.title}” "
+        f"on {describe_span(starts_at, ends_at)}. Please say whether that time works for you.",
         now,
-    )
+    )  # fmt: skip
     return trial
 
 
 def agree_trial(session: Session, actor: User, trial_id: int, *, now: datetime) -> Trial:
-    """Agree the trial time the other side suggested: the machine moves to "trial" and the
-    `trial_agreed` event lets the rota book the visit (a clash with the worker's other visits
-    fails the agreement, as a 409 with times only). Raises NotFound, Forbidden or Conflict.
-    Audits `trial.agreed`."""
+    """Agree the trial time the other side suggested, as it was when the person saw it: the
+    machine moves to "trial" and the `trial_agreed` event lets the rota book the visit (a clash
+    with the worker's other visits fails the agreement, as a 409 with times only). Raises
+    NotFound, Forbidden or Conflict. Audits `trial.agreed`."""
     trial, side, s = find_trial(session, actor, trial_id, now)
-    _may_speak(side, s)
+    may_speak(side, s)
     interest = trial.interest
-    if trial.status != "proposed" or interest.state != "mutual":
+    if trial.round != interest.round or trial.status != "proposed" or interest.state != "mutual":
         raise Conflict("This trial is no longer waiting for an answer.")
     if trial.proposed_by == side:
         raise Conflict("You suggested this time; the other side will answer.")
     if trial.starts_at <= now:
         raise Conflict("That time has passed. Please suggest another.")
-    _move(session, interest, ("mutual",), now, state="trial", trial_at=now)
-    trial.status, trial.agreed_at = "agreed", now
-    _decide(session, interest, side, "trial_agreed", actor, now)
+    seen = (trial.proposed_at, trial.starts_at, trial.ends_at)
+    done = session.execute(
+        update(Trial)
+        .where(
+            Trial.id == trial.id,
+            Trial.status == "proposed",
+            Trial.proposed_at == seen[0],
+            Trial.starts_at == seen[1],
+            Trial.ends_at == seen[2],
+        )
+        .values(status="agreed", agreed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("The time was changed just now. Please look at the new time.")
+    session.refresh(trial)
+    move(session, interest, ("mutual",), now, state="trial", trial_at=now)
+    record_decision(session, interest, side, "trial_agreed", actor, now)
     session.flush()
     opening = interest.opening
     events.trial_agreed.send(
@@ -470,14 +385,18 @@ def agree_trial(session: Session, actor: User, trial_id: int, *, now: datetime) 
     audit.record(
         session, actor, "trial.agreed", "trial", trial.id, now=now, scope=scope(opening.team_id)
     )
-    body = (
-        f"The trial visit about “{opening.title}” is agreed for "
-        f"{describe_span(trial.starts_at, trial.ends_at)}. Afterwards you will each be asked "
-        "whether you would like to carry on."
-    )
-    _tell(session, interest, "worker", "Your trial visit is agreed", body, now)
-    _tell(session, interest, "team", "Your trial visit is agreed", body, now)
+    span = describe_span(trial.starts_at, trial.ends_at)
+    for told, about in (("worker", "team"), ("team", "worker")):
+        tell(
+            session, interest, told, "Your trial visit is agreed",
+            f"The trial visit with {_name_of(interest, about)} about “{opening.title}” is agreed "
+            f"for {span}. Afterwards you will each be asked whether you would like to carry on.",
+            now,
+        )  # fmt: skip
     return trial
+
+
+# After the trial ----------------------------------------------------------------------------------
 
 
 def decide_after_trial(
@@ -495,13 +414,13 @@ def decide_after_trial(
     trial). Raises NotFound, Forbidden, Conflict (before the trial has ended, or said already).
     Audits `trial.decided`, and `member.joined` when the worker joins."""
     trial, side, s = find_trial(session, actor, trial_id, now)
-    _may_speak(side, s)
+    may_speak(side, s)
     interest = trial.interest
     if not carry_on:
         return stop(
             session, actor, interest.id, lawful_requirement=lawful_requirement, note=note, now=now
         )
-    if interest.state != "trial" or trial.status != "agreed":
+    if trial.round != interest.round or interest.state != "trial" or trial.status != "agreed":
         raise Conflict("This trial is no longer waiting for an answer.")
     if now < trial.ends_at:
         raise Conflict("You can say whether to carry on once the trial visit is over.")
@@ -515,38 +434,30 @@ def decide_after_trial(
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("You have already said you would like to carry on.")
     session.refresh(trial)
-    _decide(session, interest, side, "carry_on", actor, now)
+    record_decision(session, interest, side, "carry_on", actor, now)
     session.flush()
     audit.record(
-        session,
-        actor,
-        "trial.decided",
-        "trial",
-        trial.id,
-        now=now,
-        scope=scope(interest.opening.team_id),
-        changes={"side": side, "decision": "carry_on"},
-    )
+        session, actor, "trial.decided", "trial", trial.id, now=now,
+        scope=scope(interest.opening.team_id), changes={"side": side, "decision": "carry_on"},
+    )  # fmt: skip
     if trial.team_decision == trial.worker_decision == "carry_on":
         _join(session, actor, interest, trial, now)
     else:
-        _tell(
-            session,
-            interest,
-            _other(side),
-            "They would like to carry on",
-            f"After the trial visit about “{interest.opening.title}”, the other side would like "
-            "to carry on. Please say whether you would too.",
+        tell(
+            session, interest, other(side), f"{_name_of(interest, side)} would like to carry on",
+            f"After the trial visit about “{interest.opening.title}”, {_name_of(interest, side)} "
+            "would like to carry on. Please say whether you would too.",
             now,
-        )
+        )  # fmt: skip
     return interest
 
 
 def _join(session: Session, actor: User, interest: Interest, trial: Trial, now: datetime) -> None:
-    """Both said carry on: matched, and the worker joins the team as a bookable worker."""
+    """Both said carry on: matched, and the worker joins the team as a bookable worker (once,
+    however many of the team's openings they matched). Audits `member.joined`."""
     opening = interest.opening
     profile = session.get(WorkerProfile, interest.worker_id)
-    _move(session, interest, ("trial",), now, state="matched", matched_at=now)
+    move(session, interest, ("trial",), now, state="matched", matched_at=now)
     trial.status, trial.ended_at = "ended", now
     membership = session.scalar(
         select(Membership).where(
@@ -571,22 +482,24 @@ def _join(session: Session, actor: User, interest: Interest, trial: Trial, now: 
         session.add(membership)
         session.flush()
         audit.record(
-            session,
-            actor,
-            "member.joined",
-            "membership",
-            membership.id,
-            now=now,
-            scope=scope(opening.team_id),
-            changes={"kind": "worker", "by": "matching"},
-        )
-    _move(session, interest, ("matched",), now, state="member", membership_id=membership.id)
-    body = (
-        f"You both said carry on: {interest.worker.display_name} has joined "
-        f"{opening.team.leader.display_name}'s team. Welcome!"
-    )
-    _tell(session, interest, "worker", "Welcome to the team", body, now)
-    _tell(session, interest, "team", "Welcome to the team", body, now)
+            session, actor, "member.joined", "membership", membership.id, now=now,
+            scope=scope(opening.team_id), changes={"kind": "worker", "by": "matching"},
+        )  # fmt: skip
+    move(session, interest, ("matched",), now, state="member", membership_id=membership.id)
+    leader = opening.team.leader.display_name
+    tell(
+        session, interest, "worker", "Welcome to the team",
+        f"You and {leader} both said carry on: you have joined {leader}'s team. Welcome!", now,
+    )  # fmt: skip
+    tell(
+        session, interest, "team", "Welcome to the team",
+        f"You and {interest.worker.display_name} both said carry on: "
+        f"{interest.worker.display_name} has joined the team.",
+        now,
+    )  # fmt: skip
+
+
+# Saying no, or stop -------------------------------------------------------------------------------
 
 
 def stop(
@@ -599,56 +512,34 @@ def stop(
     now: datetime,
 ) -> Interest:
     """Either side says no, or stop, at any live state, without a reason. The other side is
-    told kindly and never shown a reason, a note or a lawful requirement; a trial visit not yet
-    over is called off (the `trial_cancelled` event). Raises NotFound, Forbidden, Conflict
-    (already ended) or Invalid. Audits `interest.ended` (with no reason in it)."""
+    told kindly and never shown a reason, a note or a lawful requirement (which only the team
+    records); a trial time not yet agreed is withdrawn and an agreed trial visit not yet begun
+    is called off (the `trial_cancelled` event). A leader saying no to an introducer's
+    suggestion ends it without the worker ever hearing of it. Raises NotFound, Forbidden,
+    Conflict (already ended) or Invalid. Audits `interest.ended` (with no reason in it)."""
     interest, side, s = find_interest(session, actor, interest_id, now)
-    _may_speak(side, s)
-    _check_lawful(lawful_requirement)
+    may_speak(side, s)
+    check_lawful(side, lawful_requirement)
     before = interest.state
-    if before not in LIVE_STATES:
+    if before not in LIVE_STATES and before != "suggested":
         raise Conflict("This has already ended.")
-    ended = "declined" if before == "interested" else "stopped"
-    _keep_note(session, interest, actor, note, now)
-    _move(session, interest, (before,), now, state=ended, ended_at=now, ended_by=side)
-    _decide(
-        session,
-        interest,
-        side,
-        "no" if ended == "declined" else "stop",
-        actor,
-        now,
-        lawful_requirement,
-    )
-    trial = interest.trial
-    if trial is not None and trial.status == "agreed":
-        trial.status, trial.ended_at = "ended", now
-        trial.team_decision = "stop" if side == "team" else trial.team_decision
-        trial.worker_decision = "stop" if side == "worker" else trial.worker_decision
-        session.flush()
-        if trial.ends_at > now:
-            events.trial_cancelled.send(
-                trial,
-                session=session,
-                actor=actor,
-                now=now,
-                team_id=interest.opening.team_id,
-                worker_id=interest.worker_id,
-                starts_at=trial.starts_at,
-                ends_at=trial.ends_at,
-            )
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "interest.ended",
-        "interest",
-        interest.id,
-        now=now,
-        scope=scope(interest.opening.team_id),
-        changes={"side": side, "state": ended},
-    )
+    ended = "declined" if before in ("suggested", "interested") else "stopped"
+    keep_note(session, interest, actor, note, now)
+    move(session, interest, (before,), now, state=ended, ended_at=now, ended_by=side)
     opening = interest.opening
+    audit.record(
+        session, actor, "interest.ended", "interest", interest.id, now=now,
+        scope=scope(opening.team_id), changes={"side": side, "state": ended},
+    )  # fmt: skip
+    if before == "suggested":
+        session.flush()
+        return interest
+    record_decision(
+        session, interest, side, "no" if ended == "declined" else "stop", actor, now,
+        lawful_requirement,
+    )  # fmt: skip
+    called_off = _end_trial(session, actor, interest, side, now)
+    session.flush()
     if side == "team":
         words = (
             f"Thank you for your interest in “{opening.title}”. The team has decided not to go "
@@ -660,48 +551,34 @@ def stop(
             f"{interest.worker.display_name} has decided not to go ahead with “{opening.title}”. "
             "People choose for all sorts of reasons. Carecoop will keep suggesting other people."
         )
-    _tell(session, interest, _other(side), "An update about a possible match", words, now)
+    if called_off:
+        words += f" The trial visit on {called_off} will not happen."
+    tell(session, interest, other(side), "An update about a possible match", words, now)
     return interest
 
 
-# Lists --------------------------------------------------------------------------------------------
-
-
-def interests_of_worker(session: Session, worker: User) -> list[Interest]:
-    return list(
-        session.scalars(
-            select(Interest)
-            .where(Interest.worker_id == worker.id)
-            .order_by(Interest.updated_at.desc(), Interest.id.desc())
-        )
+def _end_trial(session: Session, actor: User, interest: Interest, side: str, now: datetime) -> str:
+    """End this round's trial, if any; returns when the trial visit was, if it is called off."""
+    trial = interest.trial
+    if trial is None or trial.status == "ended":
+        return ""
+    agreed = trial.status == "agreed"
+    trial.status, trial.ended_at = "ended", now
+    if not agreed:
+        return ""  # only suggested: nothing was booked
+    trial.team_decision = "stop" if side == "team" else trial.team_decision
+    trial.worker_decision = "stop" if side == "worker" else trial.worker_decision
+    session.flush()
+    if trial.starts_at <= now:
+        return ""  # under way or over: it happened
+    events.trial_cancelled.send(
+        trial,
+        session=session,
+        actor=actor,
+        now=now,
+        team_id=interest.opening.team_id,
+        worker_id=interest.worker_id,
+        starts_at=trial.starts_at,
+        ends_at=trial.ends_at,
     )
-
-
-def opening_interests(
-    session: Session, viewer: User, opening_id: int, now: datetime
-) -> list[Interest]:
-    """Who is in touch about a team's opening, for those who may see the team's openings.
-    Raises NotFound for anyone else."""
-    from teams.matching.openings import find_opening, find_team_opening
-
-    opening = find_opening(session, opening_id)
-    find_team_opening(session, standing(session, viewer, opening.team, now), opening.id)
-    return interests_of_opening(session, opening)
-
-
-def interests_of_opening(session: Session, opening: Opening) -> list[Interest]:
-    return list(
-        session.scalars(
-            select(Interest)
-            .where(Interest.opening_id == opening.id)
-            .order_by(Interest.updated_at.desc(), Interest.id.desc())
-        )
-    )
-
-
-def notes_for_co_op(session: Session, actor: User, *, limit: int = 200) -> list[MatchNote]:
-    """The private notes left when someone said no or stopped, for facilitators only."""
-    require(policy.can_read_match_notes(actor), hidden=True)
-    return list(
-        session.scalars(select(MatchNote).order_by(MatchNote.created_at.desc()).limit(limit))
-    )
+    return describe_span(trial.starts_at, trial.ends_at)

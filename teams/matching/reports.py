@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from coop.clock import zone
 from coop.models import User
 from coop.services import settings
 from teams.matching import equality, figures, policy, vetting
@@ -50,12 +52,16 @@ class MatchingFigures:
 
 
 def _trials(session: Session) -> list[TrialOutcome]:
+    """Trials that took place: agreed, and not called off before the visit began (a trial
+    that never happened says nothing about how well matching works)."""
     return [
         TrialOutcome(
-            ended_at=t.ended_at if t.status == "ended" else None,
+            ended_at=t.ended_at
+            if t.status == "ended" and t.ended_at is not None and t.ended_at >= t.starts_at
+            else None,
             carried_on=t.team_decision == "carry_on" and t.worker_decision == "carry_on",
         )
-        for t in session.scalars(select(Trial))
+        for t in session.scalars(select(Trial).where(Trial.agreed_at.is_not(None)))
     ]
 
 
@@ -160,21 +166,32 @@ def _answers(session: Session, user_ids: set[int]) -> dict[int, dict[str, str]]:
     return dict(given)
 
 
+def monitor_period(now: datetime) -> tuple[datetime, datetime]:
+    """The equality monitor's window: the 12 whole months before this one, in the co-op's zone.
+    It moves once a month, not with every decision, so that comparing today's figures with
+    yesterday's cannot single out the person decided on in between."""
+    local = now.astimezone(zone())
+    end = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = end - relativedelta(months=12)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
 def equality_monitor(
     session: Session, actor: User | None, now: datetime
 ) -> dict[str, list[CharacteristicTable]]:
-    """Decline rates by disclosed characteristic over the last 12 months: teams' decisions on
-    workers ("workers") and workers' decisions on supported people ("supported"), small counts
-    hidden. Raises NotFound for anyone who may not see the monitor. Writes nothing, and no one's
-    answer leaves this function except as a count."""
+    """Decline rates by disclosed characteristic over `monitor_period(now)`: teams' decisions
+    on workers ("workers") and workers' decisions on supported people ("supported"), small
+    counts hidden. Raises NotFound for anyone who may not see the monitor. Writes nothing, and
+    no one's answer leaves this function except as a count."""
     require(policy.can_view_equality_monitor(actor), hidden=True)
+    start, end = monitor_period(now)
     rows = session.execute(
         select(MatchDecision.side, MatchDecision.decision, MatchDecision.lawful_requirement,
                Interest.worker_id, Team.leader_id)
         .join(Interest, Interest.id == MatchDecision.interest_id)
         .join(Opening, Opening.id == Interest.opening_id)
         .join(Team, Team.id == Opening.team_id)
-        .where(MatchDecision.at >= now - PERIOD, MatchDecision.at <= now)
+        .where(MatchDecision.at >= start, MatchDecision.at < end)
     )  # fmt: skip
     on_workers: list[Decision] = []
     on_supported: list[Decision] = []

@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 
 from coop.web import MAX_ID
-from teams.matching.consent import NOTE_LIMIT
+from teams.matching.conversations import NOTE_LIMIT
 from teams.matching.vocabulary import LAWFUL_REQUIREMENTS, MATCH_STATES, OPENING_STATES, TASKS
 from teams.models import EMPLOYMENTS
 

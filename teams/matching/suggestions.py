@@ -20,6 +20,7 @@ from teams.matching.scoring import (
     Suggestion,
     Window,
     WorkerFacts,
+    exclusions,
     suggest_openings,
     suggest_workers,
 )
@@ -205,4 +206,16 @@ def for_worker(
         [opening_facts(o) for o in openings],
         companionship_needs_dbs=companionship_needs_dbs(session),
         limit=limit,
+    )
+
+
+def passes_filters(session: Session, opening: Opening, worker_id: int, now: datetime) -> bool:
+    """Whether one worker passes every hard filter for the opening (as `for_opening` would
+    suggest them, leaving aside who is already in touch), without ranking everyone else."""
+    profile = session.get(WorkerProfile, worker_id)
+    if profile is None or not profile.user.active:
+        return False
+    facts = worker_facts(session, [profile], today(now))[0]
+    return not exclusions(
+        facts, opening_facts(opening), companionship_needs_dbs=companionship_needs_dbs(session)
     )

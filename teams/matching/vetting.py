@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from coop.clock import zone
@@ -80,7 +80,8 @@ def record_check(
 ) -> Check:
     """Record a check's outcome, number, date and expiry (never a certificate's contents).
     Raises Forbidden for anyone but a facilitator, NotFound for an unknown worker, Invalid for
-    bad dates or values. Audits `check.recorded` with the kind and outcome."""
+    bad dates or values. Audits `check.recorded` with the kind, never the outcome
+    (a failed DBS check is criminal-record information)."""
     require(policy.can_record_checks(actor), detail="Only a facilitator can record checks.")
     worker = session.get(User, worker_id)
     if worker is None:
@@ -121,7 +122,7 @@ def record_check(
         "vetting_check",
         check.id,
         now=now,
-        changes={"worker_id": worker_id, "kind": kind, "outcome": outcome},
+        changes={"worker_id": worker_id, "kind": kind},
     )
     return check
 
@@ -180,6 +181,16 @@ def watch_expiry(session: Session, now: datetime) -> int:
                 Check.outcome == "passed",
                 Check.expires_on.is_not(None),
                 Check.expires_on <= on + timedelta(days=ahead),
+                # Only what is still to be said: each warning and each lapse goes once.
+                or_(
+                    and_(
+                        Check.expires_on >= on, Check.warned_for.is_distinct_from(Check.expires_on)
+                    ),
+                    and_(
+                        Check.expires_on < on,
+                        Check.lapse_told_for.is_distinct_from(Check.expires_on),
+                    ),
+                ),
             )
             .order_by(Check.id)
         )

@@ -135,7 +135,7 @@ def test_a_worker_and_a_leader_agree_a_trial_and_both_carry_on(
     lead = new_page()
     sign_in(lead, leader.username, leader.password)
     lead.get_by_role("link", name="Inbox").click()
-    expect(lead.get_by_text("Someone would like to meet you").first).to_be_visible()
+    expect(lead.get_by_text(f"{worker.display_name} would like to meet you").first).to_be_visible()
     check_page(lead, "matching-inbox")
     open_page(lead, f"/teams/{team_id}/openings/{opening_id}", "Morning company and a walk")
     check_page(lead, "matching-opening-for-team")

@@ -18,13 +18,11 @@ from coop.models import User
 from coop.views.auth import safe_next
 from coop.views.forms import apply_errors
 from coop.web import now
-from teams.matching import consent, policy
+from teams.matching import consent, conversations
 from teams.matching.forms import ConsentStopForm, ConsentTrialForm
 from teams.matching.models import Interest
 from teams.matching.views import bp
 from teams.matching.vocabulary import LIVE_STATES
-from teams.policy import Standing
-from teams.services.standing import require
 
 
 def _me() -> User:
@@ -49,14 +47,6 @@ def _back(interest: Interest, side: str, typed: str | None = None) -> str:
     return f"/teams/{interest.opening.team_id}/openings/{interest.opening_id}"
 
 
-def _may_speak(side: str, s: Standing) -> None:
-    if side == "team":
-        require(
-            policy.can_decide_for_team(s),
-            detail="Only the person who leads the team, or their representative, can decide this.",
-        )
-
-
 # Yes, or no thanks --------------------------------------------------------------------------------
 
 
@@ -64,7 +54,7 @@ def _may_speak(side: str, s: Standing) -> None:
 @login_required
 def interest_answer(interest_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
-    interest, side, _s = consent.find_interest(session, me, interest_id, moment)
+    interest, side, _s = conversations.find_interest(session, me, interest_id, moment)
     answer = request.form.get("answer")
     if answer == "no":
         # "No" is said on its own page, where the person can leave a note for the co-op.
@@ -78,8 +68,11 @@ def interest_answer(interest_id: int) -> ResponseReturnValue:
         )
     if answer != "yes":
         raise Invalid("Please say yes or no.", errors={"answer": ["Please say yes or no."]})
-    consent.answer_interest(session, me, interest_id, yes=True, now=moment)
-    flash("You both said yes. The next step is to agree a time for a trial visit.", "success")
+    answered = consent.answer_interest(session, me, interest_id, yes=True, now=moment)
+    if answered.state == "interested":  # the leader took up an introducer's suggestion
+        flash(f"We have told {answered.worker.display_name} you would like to meet.", "success")
+    else:
+        flash("You both said yes. The next step is to agree a time for a trial visit.", "success")
     return redirect(_back(interest, side))
 
 
@@ -90,11 +83,13 @@ def interest_answer(interest_id: int) -> ResponseReturnValue:
 @login_required
 def interest_stop(interest_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
-    interest, side, s = consent.find_interest(session, me, interest_id, moment)
-    _may_speak(side, s)
-    if interest.state not in LIVE_STATES:
+    interest, side, s = conversations.find_interest(session, me, interest_id, moment)
+    conversations.may_speak(side, s)
+    if interest.state not in LIVE_STATES and interest.state != "suggested":
         raise Conflict("This has already ended.")
-    answering = interest.state == "interested" and interest.started_by != side
+    answering = interest.state == "suggested" or (
+        interest.state == "interested" and interest.started_by != side
+    )
     form = ConsentStopForm()
     status = 200
     if request.method == "GET":
@@ -132,7 +127,9 @@ def interest_stop(interest_id: int) -> ResponseReturnValue:
         interest=interest,
         side=side,
         answering=answering,
-        trial_called_off=trial is not None and trial.status == "agreed" and trial.ends_at > moment,
+        trial_called_off=trial is not None
+        and trial.status == "agreed"
+        and trial.starts_at > moment,
         back=_back(interest, side, form.next.data),
     ), status
 
@@ -144,8 +141,8 @@ def interest_stop(interest_id: int) -> ResponseReturnValue:
 @login_required
 def interest_trial(interest_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
-    interest, side, s = consent.find_interest(session, me, interest_id, moment)
-    _may_speak(side, s)
+    interest, side, s = conversations.find_interest(session, me, interest_id, moment)
+    conversations.may_speak(side, s)
     if interest.state != "mutual":
         raise Conflict("A trial can be suggested once you have both said yes.")
     form = ConsentTrialForm()
@@ -185,7 +182,7 @@ def interest_trial(interest_id: int) -> ResponseReturnValue:
 @login_required
 def trial_agree(trial_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
-    trial, side, _s = consent.find_trial(session, me, trial_id, moment)
+    trial, side, _s = conversations.find_trial(session, me, trial_id, moment)
     consent.agree_trial(session, me, trial_id, now=moment)
     flash(
         "The trial visit is agreed. Afterwards you will each be asked whether to carry on.",
@@ -198,7 +195,7 @@ def trial_agree(trial_id: int) -> ResponseReturnValue:
 @login_required
 def trial_carry_on(trial_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
-    trial, side, _s = consent.find_trial(session, me, trial_id, moment)
+    trial, side, _s = conversations.find_trial(session, me, trial_id, moment)
     interest = consent.decide_after_trial(session, me, trial_id, carry_on=True, now=moment)
     flash(
         "You both said carry on. Welcome to the team!"

@@ -4,7 +4,7 @@ told there is nothing here (a 404)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,7 +18,7 @@ from coop.models import User
 from coop.registries import DashboardPanel, HomeCard, register_dashboard_panel, register_home_card
 from coop.views.forms import apply_errors
 from coop.web import now
-from teams.matching import consent, figures, policy, profiles, reports
+from teams.matching import conversations, figures, policy, profiles, reports
 from teams.matching.models import Interest, Opening
 from teams.matching.staff_forms import NeighbourhoodForm, SkillForm
 from teams.matching.views import bp, team
@@ -153,7 +153,7 @@ def _interests(session: Session, ids: set[int]) -> dict[int, Interest]:
 @login_required
 def notes() -> ResponseReturnValue:
     session = current_session()
-    found = consent.notes_for_co_op(session, _me())
+    found = conversations.notes_for_co_op(session, _me())
     return render_template(
         "matching/staff_notes.html",
         notes=found,
@@ -193,10 +193,14 @@ def matching_figures_csv() -> ResponseReturnValue:
 @bp.route("/matching/equality")
 @login_required
 def equality() -> ResponseReturnValue:
-    found = reports.equality_monitor(current_session(), _me(), now())
+    moment = now()
+    found = reports.equality_monitor(current_session(), _me(), moment)
+    start, end = reports.monitor_period(moment)
     return render_template(
         "matching/staff_equality.html",
         monitor=found,
+        period_start=start,
+        period_last_day=end - timedelta(days=1),
         side_words=SIDE_WORDS,
         characteristic_words=CHARACTERISTIC_WORDS,
     )

@@ -18,7 +18,16 @@ from coop.models import User
 from coop.views.forms import apply_errors
 from coop.web import now
 from teams import policy as teams_policy
-from teams.matching import consent, openings, policy, profiles, suggestions, vetting, workers
+from teams.matching import (
+    consent,
+    conversations,
+    openings,
+    policy,
+    profiles,
+    suggestions,
+    vetting,
+    workers,
+)
 from teams.matching.models import Opening, WorkerProfile
 from teams.matching.scoring import Window, describe_window
 from teams.matching.staff_forms import CheckForm, OpeningForm, PauseForm, pounds
@@ -172,7 +181,7 @@ def opening(team_id: int, opening_id: int) -> ResponseReturnValue:
         if found.status == "open"
         else []
     )
-    in_touch = consent.interests_of_opening(session, found)
+    in_touch = conversations.interests_of_opening(session, found)
     skill_names = profiles.skill_names(session)
     return _render(
         "matching/team_opening.html",

@@ -14,7 +14,7 @@ from coop.models import User
 from coop.registries import HomeCard, register_home_card
 from coop.views.forms import apply_errors
 from coop.web import now
-from teams.matching import consent, openings, policy, profiles, suggestions, vetting
+from teams.matching import consent, conversations, openings, policy, profiles, suggestions, vetting
 from teams.matching.forms import EqualityForm, WorkerProfileForm
 from teams.matching.scoring import describe_window
 from teams.matching.views import bp
@@ -142,7 +142,7 @@ def my_matching() -> ResponseReturnValue:
         paused=saved is not None and saved.paused_at is not None,
         suggested=suggested,
         include_declined=include_declined,
-        interests=consent.interests_of_worker(session, me),
+        interests=conversations.interests_of_worker(session, me),
         **_words(),
     )
 

@@ -13,7 +13,7 @@ from coop.models import User
 from teams.matching import openings, profiles, vetting
 from teams.matching.models import Neighbourhood, Opening, Skill
 from teams.models import Team
-from teams.services import members
+from teams.services import hats, members
 from teams.services.standing import standing
 from tests import factories
 from tests.conftest import NOW
@@ -137,3 +137,26 @@ def team_with_opening(
         session, standing(session, leader, team, now), opening_values, now=now
     )
     return team, leader, opening
+
+
+def introducer(session, team, leader):
+    """A neighbour in the team who wears the introducer hat."""
+    person = factories.user(session, display_name="Bill the neighbour")
+    lead = standing(session, leader, team, NOW)
+    membership, token = members.invite(
+        session, lead, name="Bill", email=person.email or "", kind="neighbour", base_url="", now=NOW
+    )
+    members.accept_invitation(session, person, token, now=NOW)
+    hats.offer_hat(
+        session, lead, membership.id, hat="introducer", scope_text="Finding workers",
+        review_on=(NOW + timedelta(days=90)).date(), now=NOW,
+    )  # fmt: skip
+    hats.answer_hat(
+        session,
+        standing(session, person, team, NOW),
+        membership.id,
+        "introducer",
+        yes=True,
+        now=NOW,
+    )
+    return person

@@ -137,9 +137,14 @@ def test_the_team_can_start_and_the_worker_can_answer(scene):
     introducer, worker = scene.api("introducer"), scene.api("vetted_worker")
     body = {"opening_id": scene.world.openings["fresh"].id, "worker_id": scene.id("vetted_worker")}
     started = _ok(introducer.post("/interests", json=body), 201)
-    assert started["started_by"] == "team"
-    # The introducer says "I'd like to meet"; the leader's yes is not due; the worker answers.
+    # The introducer suggests the worker to the leader; the worker is not told until she agrees.
+    assert (started["started_by"], started["state"]) == ("team", "suggested")
+    problem(worker.post(f"/interests/{started['id']}/answer", json={"answer": "yes"}), 404)
     problem(introducer.post(f"/interests/{started['id']}/answer", json={"answer": "yes"}), 403)
+    taken_up = _ok(
+        scene.api("leader").post(f"/interests/{started['id']}/answer", json={"answer": "yes"})
+    )
+    assert taken_up["state"] == "interested"
     problem(
         scene.api("leader").post(f"/interests/{started['id']}/answer", json={"answer": "yes"}), 409
     )
@@ -163,9 +168,15 @@ def test_an_interest_never_carries_a_note_or_a_lawful_requirement(scene, session
         f"/interests/{asked}/answer",
         json={"answer": "no", "note": SECRET_NOTE, "lawful_requirement": "shared_language"},
     )
-    stopped = worker.post(
+    # A lawful stated requirement is the team's to record, not the worker's.
+    refused = worker.post(
         f"/interests/{scene.world.interests['mutual'].id}/stop",
         json={"note": SECRET_NOTE + "-2", "lawful_requirement": "other_lawful"},
+    )
+    assert "lawful_requirement" in problem(refused, 422)["errors"]
+    stopped = worker.post(
+        f"/interests/{scene.world.interests['mutual'].id}/stop",
+        json={"note": SECRET_NOTE + "-2"},
     )
     assert _ok(said_no)["state"] == "declined" and _ok(stopped)["state"] == "stopped"
     lists = [

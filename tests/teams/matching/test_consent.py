@@ -14,7 +14,6 @@ from rota.models import Visit
 from teams.matching import consent, suggestions
 from teams.matching.models import MatchDecision, MatchNote
 from teams.models import Membership
-from teams.services import hats, members
 from teams.services.standing import standing
 from tests import factories
 from tests.conftest import NOW
@@ -205,40 +204,21 @@ def test_only_the_side_that_said_no_can_start_again(session, world):
     assert (again.id, again.state, again.started_by) == (interest.id, "interested", "team")
 
 
-def test_an_introducer_may_say_id_like_to_meet_but_the_leader_says_yes(session, world):
+def test_an_introducer_suggests_a_worker_and_only_the_leaders_yes_tells_them(session, world):
     _places, worker, team, leader, opening = world
-    introducer = factories.user(session, display_name="Bill the neighbour")
-    lead = standing(session, leader, team, NOW)
-    membership, token = members.invite(
-        session,
-        lead,
-        name="Bill",
-        email=introducer.email or "",
-        kind="neighbour",
-        base_url="",
-        now=NOW,
-    )
-    members.accept_invitation(session, introducer, token, now=NOW)
-    hats.offer_hat(
-        session,
-        lead,
-        membership.id,
-        hat="introducer",
-        scope_text="Finding workers",
-        review_on=(NOW + timedelta(days=90)).date(),
-        now=NOW,
-    )
-    hats.answer_hat(
-        session,
-        standing(session, introducer, team, NOW),
-        membership.id,
-        "introducer",
-        yes=True,
-        now=NOW,
-    )
+    introducer = people.introducer(session, team, leader)
     interest = consent.express_interest(
         session, introducer, opening_id=opening.id, worker_id=worker.id, now=NOW
     )
+    # A suggestion to the leader: the worker hears nothing and cannot see it.
+    assert interest.state == "suggested" and _inbox(session, worker) == []
+    assert "Bill the neighbour suggests meeting" in _inbox(session, leader)[-1].body
+    with pytest.raises(NotFound):
+        consent.answer_interest(session, worker, interest.id, yes=True, now=NOW)
+    with pytest.raises(Forbidden):
+        consent.answer_interest(session, introducer, interest.id, yes=True, now=NOW)
+    consent.answer_interest(session, leader, interest.id, yes=True, now=NOW)
+    assert interest.state == "interested" and "Margaret" not in _inbox(session, worker)[-1].body
     consent.answer_interest(session, worker, interest.id, yes=True, now=NOW)
     trial = consent.propose_trial(
         session, worker, interest.id, starts_at=TRIAL_START, ends_at=TRIAL_END, now=NOW
@@ -337,3 +317,78 @@ def test_starting_again_after_a_stop_keeps_the_earlier_trial_on_record(session, 
         now=NOW,
     )
     assert later.id != first.id and again.trial is later and len(again.trials) == 2
+
+
+def test_a_leader_saying_no_to_a_suggestion_ends_it_without_the_worker_hearing(session, world):
+    _places, worker, team, leader, opening = world
+    introducer = people.introducer(session, team, leader)
+    interest = consent.express_interest(
+        session, introducer, opening_id=opening.id, worker_id=worker.id, now=NOW
+    )
+    consent.answer_interest(session, leader, interest.id, yes=False, note="Not for us", now=NOW)
+    assert interest.state == "declined" and _inbox(session, worker) == []
+    assert (
+        session.scalar(select(MatchDecision.id).where(MatchDecision.interest_id == interest.id))
+        is None
+    )
+
+
+def test_stopping_one_trial_calls_off_that_visit_only(session, world):
+    _places, worker, team, leader, opening = world
+    from teams.matching import openings as opening_services
+
+    second = opening_services.create_opening(
+        session, standing(session, leader, team, NOW), {**_values(opening), "title": "Evenings"},
+        now=NOW,
+    )  # fmt: skip
+    _first_interest, _ = _to_trial(session, worker, leader, opening)
+    other = consent.express_interest(session, worker, opening_id=second.id, now=NOW)
+    consent.answer_interest(session, leader, other.id, yes=True, now=NOW)
+    later = consent.propose_trial(
+        session, leader, other.id, starts_at=TRIAL_START + timedelta(days=1),
+        ends_at=TRIAL_END + timedelta(days=1), now=NOW,
+    )  # fmt: skip
+    consent.agree_trial(session, worker, later.id, now=NOW)
+    consent.stop(session, worker, other.id, now=NOW)
+    visits = {
+        v.starts_at: v.status
+        for v in session.scalars(select(Visit).where(Visit.worker_id == worker.id))
+    }
+    assert visits == {TRIAL_START: "accepted", TRIAL_START + timedelta(days=1): "cancelled"}
+    assert "will not happen" in _inbox(session, leader)[-1].body
+
+
+def test_a_trial_time_from_an_earlier_round_cannot_be_agreed(session, world):
+    _, worker, _, leader, opening = world
+    interest = consent.express_interest(session, worker, opening_id=opening.id, now=NOW)
+    consent.answer_interest(session, leader, interest.id, yes=True, now=NOW)
+    old = consent.propose_trial(
+        session, leader, interest.id, starts_at=TRIAL_START, ends_at=TRIAL_END, now=NOW
+    )
+    consent.stop(session, worker, interest.id, now=NOW)
+    consent.express_interest(session, worker, opening_id=opening.id, now=NOW)
+    consent.answer_interest(session, leader, interest.id, yes=True, now=NOW)
+    with pytest.raises(Conflict):
+        consent.agree_trial(session, worker, old.id, now=NOW)
+
+
+def test_a_team_is_told_the_same_whatever_keeps_a_worker_from_being_contacted(session, world):
+    places, _, _, leader, opening = world
+    paused = people.worker(session, places, name="Paused")
+    vetting_pause(session, places, paused)
+    unvetted = people.worker(session, places, name="Unvetted", vetted=False)
+    closed = people.worker(session, places, name="Closed", open_to_new_teams=False)
+    details = set()
+    for worker in (paused, unvetted, closed):
+        with pytest.raises(Conflict) as refused:
+            consent.express_interest(
+                session, leader, opening_id=opening.id, worker_id=worker.id, now=NOW
+            )
+        details.add(refused.value.detail)
+    assert details == {consent.CANNOT_CONTACT}
+
+
+def vetting_pause(session, places, worker):
+    from teams.matching import vetting
+
+    vetting.pause_worker(session, places.facilitator, worker.id, note="Looking into it", now=NOW)

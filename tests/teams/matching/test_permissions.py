@@ -11,7 +11,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from coop.errors import Conflict, Forbidden, NotFound
-from teams.matching import consent, openings, policy, profiles, suggestions, vetting, workers
+from teams.matching import (
+    consent,
+    conversations,
+    openings,
+    policy,
+    profiles,
+    suggestions,
+    vetting,
+    workers,
+)
 from teams.policy import Standing
 from teams.services.standing import find_team, require, standing
 from tests.conftest import NOW
@@ -47,7 +56,7 @@ def _services(session: Session, world: World, actor: str) -> dict[str, Run]:
         "view_suggestions_for_opening": with_team(
             lambda s: suggestions.for_opening(session, s, fresh.id, now=NOW)
         ),
-        "view_interests_in_opening": lambda: consent.opening_interests(
+        "view_interests_in_opening": lambda: conversations.opening_interests(
             session, user, world.openings["mutual"].id, NOW
         ),
         "express_interest_for_team": lambda: consent.express_interest(
@@ -69,7 +78,7 @@ def _services(session: Session, world: World, actor: str) -> dict[str, Run]:
         "answer_as_worker": lambda: consent.answer_interest(
             session, user, world.interests["team_asked"].id, yes=True, now=NOW
         ),
-        "view_interest": lambda: consent.find_interest(
+        "view_interest": lambda: conversations.find_interest(
             session, user, world.interests["mutual"].id, NOW
         ),
         "propose_trial": lambda: consent.propose_trial(
@@ -104,7 +113,7 @@ def _services(session: Session, world: World, actor: str) -> dict[str, Run]:
         "pause_worker": lambda: vetting.pause_worker(
             session, user, worker.id, note="Looking into a worry", now=NOW
         ),
-        "read_notes": lambda: consent.notes_for_co_op(session, user),
+        "read_notes": lambda: conversations.notes_for_co_op(session, user),
         # No service reads the figures or the monitor yet: the predicate is the whole rule.
         "view_figures": lambda: require(policy.can_view_matching_figures(user), hidden=True),
         "view_equality_monitor": lambda: require(
@@ -122,7 +131,7 @@ def _predicates(session: Session, world: World, actor: str) -> dict[str, bool]:
     worker = world.people["vetted_worker"]
 
     def side(stage: str) -> str | None:
-        return consent.side_of(session, user, world.interests[stage], NOW)[0]
+        return conversations.side_of(session, user, world.interests[stage], NOW)[0]
 
     def speaks(stage: str, turn: str | None = None) -> bool:
         """May say this side's word on the interest at `stage` (only `turn`'s side, if given)."""

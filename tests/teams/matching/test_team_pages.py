@@ -219,7 +219,15 @@ def test_introducer_says_id_like_to_meet_but_sees_no_yes_or_no_buttons(
     interest = session.scalars(
         select(Interest).where(Interest.worker_id == setting.outsider.id)
     ).one()
-    assert (interest.state, interest.started_by) == ("interested", "team")
+    # An introducer's "I'd like to meet" is a suggestion to the leader: Olga is not told yet.
+    assert (interest.state, interest.started_by) == ("suggested", "team")
+    assert (
+        make_client(setting.outsider)
+        .get("/matching/me")
+        .get_data(as_text=True)
+        .count(setting.opening.title)
+        == 0
+    )
     # Now that the team is in touch with Olga, those who speak for it may read her profile.
     olga = f"/matching/workers/{setting.outsider.id}"
     assert make_client(setting.leader).get(olga).status_code == 200

@@ -49,7 +49,7 @@ def _profile(**extra: Any) -> dict[str, Any]:
 def _vet(session: Session, facilitator: User, worker: User) -> None:
     for kind in ("identity", "reference", "reference", "dbs"):
         vetting.record_check(
-            session, facilitator, worker.id, kind=kind, outcome="passed", number="A1",
+            session, facilitator, worker.id, kind=kind, outcome="passed", number="DBS-NUMBER-7731",
             checked_on=date(2026, 1, 5), expires_on=None, now=NOW,
         )  # fmt: skip
 
@@ -167,7 +167,9 @@ def test_the_profile_page_lists_checks_by_kind_and_outcome_only(session, setting
         "Reference: passed. It does not expire.",
         "Reference: passed. It does not expire.",
     ]
-    assert "A1" not in page.get_data(as_text=True)  # a check's number stays with facilitators
+    assert "DBS-NUMBER-7731" not in page.get_data(
+        as_text=True
+    )  # a check's number stays with facilitators
     assert "you will see openings" not in page.get_data(as_text=True)
 
 
@@ -213,7 +215,7 @@ def test_a_vetted_worker_sees_suggestions_with_reasons_and_can_ask_to_meet(
     told = session.scalars(
         select(Notification).where(Notification.user_id == setting.leader.id)
     ).all()
-    assert [n.subject for n in told] == ["Someone would like to meet you"]
+    assert [n.subject for n in told] == [f"{setting.worker.display_name} would like to meet you"]
     # The conversation shows on the worker's page, and the opening is no longer suggested.
     page = client.get("/matching/me").get_data(as_text=True)
     assert "Waiting for an answer" in page
