@@ -16,7 +16,7 @@ from coop.errors import Invalid
 from coop.models import User
 from coop.passwords import check_password_rule
 from coop.registries import tick_jobs
-from coop.services import accounts, tokens
+from coop.services import accounts, inbox, tokens
 
 
 def _db() -> Database:
@@ -90,6 +90,7 @@ def api_token_command(email: str, name: str, scope: str) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Do everything that is due (send e-mail, close votes, alerts...). Safe to run twice."""
+    inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     for job in tick_jobs():
         with _db().transaction() as session:
             done = job.run(session, utcnow())
@@ -102,6 +103,7 @@ def tick_command() -> None:
 @with_appcontext
 def seed_demo_command(as_json: bool) -> None:
     """Load the demo co-op (idempotent) and list its sign-ins."""
+    inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     with _db().transaction() as session:
         listed = demo.seed(session, utcnow())
         existing = set(session.scalars(select(User.username)))

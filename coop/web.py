@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from coop.db import READ_ONLY_METHODS, current_session, discard_session, utcnow
 from coop.errors import DomainError, Forbidden
 from coop.models import User
-from coop.services import audit, tokens
+from coop.services import audit, inbox, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -156,6 +156,7 @@ def _before_request() -> None:
     rid = request.headers.get("X-Request-Id", "")
     g.request_id = rid if REQUEST_ID_RE.match(rid) else str(uuid.uuid4())
     g.request_id_token = audit.request_id.set(g.request_id)
+    g.site_address_token = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     if request.routing_exception is not None:
         return  # a 404 or 405 answers first; there is nothing to sign in to or protect
     view = current_app.view_functions.get(request.endpoint or "")
@@ -213,6 +214,9 @@ def _teardown(_exc: BaseException | None) -> None:
     token = g.pop("request_id_token", None)
     if token is not None:
         audit.request_id.reset(token)
+    address = g.pop("site_address_token", None)
+    if address is not None:
+        inbox.site_address.reset(address)
 
 
 # Errors -------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ person has an address."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Session
 from coop.errors import NotFound
 from coop.models import Notification, User
 from coop.services.mail import queue_mail
+
+#: The site's address (CARECOOP_BASE_URL), set by the web layer and the CLI, so that an
+#: e-mail can carry a link a person can follow; None leaves the link out.
+site_address: ContextVar[str | None] = ContextVar("carecoop_site_address", default=None)
 
 
 def notify(
@@ -38,12 +43,17 @@ def notify(
             Notification(user_id=person.id, subject=subject, body=body, link=link, created_at=now)
         )
         if person.email:
+            base = site_address.get()
+            where = (
+                f"You can answer or read more here:\n{base.rstrip('/')}{link}\n"
+                if base and link
+                else "You can also read this in your Carecoop inbox.\n"
+            )
             queue_mail(
                 session,
                 to=person.email,
                 subject=subject,
-                body=f"Hello {person.display_name},\n\n{body}\n\nYou can also read this in "
-                "your Carecoop inbox.\n",
+                body=f"Hello {person.display_name},\n\n{body}\n\n{where}",
                 now=now,
             )
     session.add_all(made)
@@ -56,6 +66,18 @@ def inbox(session: Session, user: User, *, limit: int = 100) -> list[Notificatio
         session.scalars(
             select(Notification)
             .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unread(session: Session, user: User, *, limit: int = 5) -> list[Notification]:
+    """The person's unread notifications, newest first: what is waiting for them."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
         )

@@ -10,6 +10,7 @@ from coop import policy
 from coop.db import current_session
 from coop.errors import NotFound
 from coop.registries import dashboard_panels_for, home_cards_for
+from coop.services import inbox
 from coop.web import now
 
 bp = Blueprint("home", __name__)
@@ -19,7 +20,8 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     if not current_user.is_authenticated:
         return render_template("home_public.html")
-    return render_template("home.html", cards=home_cards_for(current_user))
+    waiting = inbox.unread(current_session(), current_user._get_current_object())
+    return render_template("home.html", cards=home_cards_for(current_user), waiting=waiting)
 
 
 @bp.route("/dashboard")

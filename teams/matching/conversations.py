@@ -72,6 +72,26 @@ def find_trial(
     return trial, side, s
 
 
+def whose_turn(interest: Interest, now: datetime) -> str | None:
+    """Which side the conversation is waiting for ("team", "worker"), or None when it is
+    waiting for nobody (ended, or a trial still to come)."""
+    trial = interest.trial
+    if interest.state == "suggested":
+        return "team"
+    if interest.state == "interested":
+        return other(interest.started_by)
+    if interest.state == "mutual":
+        if trial is None or trial.status != "proposed":
+            return "team"  # the leader is asked first to suggest a time; either side may
+        return other(trial.proposed_by)
+    if interest.state == "trial" and trial is not None and trial.ends_at <= now:
+        if trial.team_decision is None:
+            return "team"
+        if trial.worker_decision is None:
+            return "worker"
+    return None
+
+
 def other(side: str) -> str:
     return "team" if side == "worker" else "worker"
 
@@ -219,6 +239,17 @@ def interests_of_opening(session: Session, opening: Opening) -> list[Interest]:
             .order_by(Interest.updated_at.desc(), Interest.id.desc())
         )
     )
+
+
+def interests_by_opening(session: Session, openings: list[Opening]) -> dict[int, list[Interest]]:
+    """The conversations about several openings at once (one query), by opening id."""
+    found: dict[int, list[Interest]] = {o.id: [] for o in openings}
+    if found:
+        for interest in session.scalars(
+            select(Interest).where(Interest.opening_id.in_(found)).options(*_LOADED)
+        ):
+            found[interest.opening_id].append(interest)
+    return found
 
 
 def opening_interests(

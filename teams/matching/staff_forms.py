@@ -90,7 +90,9 @@ class OpeningForm(FlaskForm):
     )
     support = TextAreaField(
         "What support would you like?",
-        description="Workers see this, but not your name or address until you both say yes.",
+        description="Workers read this before they know who you are: please leave out your "
+        "name, address and anything else that would tell them. They learn who you are once you "
+        "both say yes.",
     )
     what_matters = TextAreaField(
         "What matters to me",

@@ -54,15 +54,26 @@ def companionship_needs_dbs(session: Session) -> bool:
     return bool(settings.get(session, "matching_companionship_needs_dbs"))
 
 
-def is_vetted(session: Session, user: User, now: datetime) -> bool:
-    """Whether the person has the checks every opening needs, and so may see openings."""
+def still_needed(session: Session, user: User, now: datetime) -> list[str]:
+    """What the person still needs before they see openings, in plain words (e.g. "2
+    references"): the checks every opening needs that are missing, failed or lapsed."""
     profile = session.get(WorkerProfile, user.id)
     employment = profile.employment if profile else "independent"
     needed = required_checks(
         BASIC_TASKS, employment, companionship_needs_dbs=companionship_needs_dbs(session)
     )
     valid = valid_checks(held(checks_of(session, user.id)), today(now))
-    return not missing_checks(needed, valid)
+    words = []
+    for kind in missing_checks(needed, valid):
+        short = needed[kind] - valid.get(kind, 0)
+        label = CHECK_LABELS[kind]
+        words.append(f"{short} {label.lower()}s" if short > 1 else label)
+    return words
+
+
+def is_vetted(session: Session, user: User, now: datetime) -> bool:
+    """Whether the person has the checks every opening needs, and so may see openings."""
+    return not still_needed(session, user, now)
 
 
 def record_check(

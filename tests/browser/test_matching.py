@@ -128,16 +128,21 @@ def test_a_worker_and_a_leader_agree_a_trial_and_both_carry_on(
     expect(page.get_by_text(leader.display_name)).to_have_count(0)  # no name before both say yes
     check_page(page, "matching-suggestions")
     suggestion.get_by_role("button", name="I'd like to meet").click()
-    expect(page.get_by_text("Waiting for an answer").first).to_be_visible()
+    expect(page.get_by_text("Waiting for their answer").first).to_be_visible()
     check_page(page, "matching-interested")
 
     # The leader hears of it in their inbox, says yes and suggests a trial time.
     lead = new_page()
     sign_in(lead, leader.username, leader.password)
-    lead.get_by_role("link", name="Inbox").click()
+    open_page(lead, "/inbox", "Inbox")
     expect(lead.get_by_text(f"{worker.display_name} would like to meet you").first).to_be_visible()
     check_page(lead, "matching-inbox")
-    open_page(lead, f"/teams/{team_id}/openings/{opening_id}", "Morning company and a walk")
+    # Her home page says what is waiting for her, and takes her straight to it.
+    open_page(lead, "/", f"Hello, {leader.display_name}")
+    check_page(lead, "matching-home-waiting")
+    lead.get_by_role("link", name=f"{worker.display_name} would like to meet you").click()
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Morning company and a walk")
+    expect(lead.get_by_text("1 waiting for your answer.")).to_be_visible()
     check_page(lead, "matching-opening-for-team")
     lead.get_by_role("button", name="Yes, I'd like to meet").click()
     expect(lead.get_by_text("You both said yes").first).to_be_visible()

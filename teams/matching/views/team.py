@@ -34,7 +34,7 @@ from teams.matching.staff_forms import CheckForm, OpeningForm, PauseForm, pounds
 from teams.matching.views import bp
 from teams.matching.vocabulary import CHECK_LABELS, TASK_LABELS
 from teams.policy import Standing
-from teams.services.standing import find_team, require
+from teams.services.standing import find_team, require, standing
 from teams.views import TEAM_TABS, TeamTab, register_team_tab
 
 
@@ -76,8 +76,13 @@ def _money(amount: int | None) -> str:
 @login_required
 def team_openings(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
-    found = openings.team_openings(current_session(), s)
-    return _render("matching/team_openings.html", s, openings=found)
+    session, moment = current_session(), now()
+    found = openings.team_openings(session, s)
+    waiting = {
+        opening_id: sum(conversations.whose_turn(i, moment) == "team" for i in talks)
+        for opening_id, talks in conversations.interests_by_opening(session, found).items()
+    }
+    return _render("matching/team_openings.html", s, openings=found, waiting=waiting)
 
 
 def _form_page(
@@ -181,7 +186,12 @@ def opening(team_id: int, opening_id: int) -> ResponseReturnValue:
         if found.status == "open"
         else []
     )
-    in_touch = conversations.interests_of_opening(session, found)
+    moment = now()
+    # Those waiting for the team's answer first, so that it is the first thing the leader sees.
+    in_touch = sorted(
+        conversations.interests_of_opening(session, found),
+        key=lambda i: conversations.whose_turn(i, moment) != "team",
+    )
     skill_names = profiles.skill_names(session)
     return _render(
         "matching/team_opening.html",
@@ -190,6 +200,7 @@ def opening(team_id: int, opening_id: int) -> ResponseReturnValue:
         suggested=suggested,
         about=_profiles_of(session, [g.worker.user_id for g in suggested]),
         in_touch=in_touch,
+        waiting=sum(conversations.whose_turn(i, moment) == "team" for i in in_touch),
         include_declined=include_declined,
         skill_names=skill_names,
         times=[describe_window(Window(*w)) for w in found.windows],
@@ -288,8 +299,22 @@ def _worker_page(
     checks = vetting.checks_of(session, worker_id) if staff else []
     paused_by = session.get(User, profile.paused_by_id) if staff and profile.paused_by_id else None
     names = profiles.skill_names(session)
+    opening = session.get(Opening, opening_id) if opening_id else None
+    if opening is not None and not policy.can_view_team_openings(
+        standing(session, me, opening.team, now())
+    ):
+        opening = None
+    back = (
+        (url_for("matching.opening", team_id=opening.team_id, opening_id=opening.id),
+         f"Back to “{opening.title}”")
+        if opening is not None
+        else (url_for("matching.workers"), "Back to workers and checks")
+        if staff
+        else None
+    )  # fmt: skip
     return render_template(
         "matching/team_worker.html",
+        back=back,
         profile=profile,
         worker=profile.user,
         skills=[names[i] for i in profile.skills if i in names],
@@ -313,6 +338,16 @@ def worker_profile(worker_id: int) -> ResponseReturnValue:
 
 def _back_to(worker_id: int) -> ResponseReturnValue:
     return redirect(url_for("matching.worker_profile", worker_id=worker_id))
+
+
+@bp.route("/matching/workers/<id:worker_id>/checks")
+@bp.route("/matching/workers/<id:worker_id>/pause")
+@bp.route("/matching/workers/<id:worker_id>/unpause")
+@login_required
+def back_to_worker(worker_id: int) -> ResponseReturnValue:
+    """A form's address opened again (a reload after a mistake, or a bookmark) goes back to the
+    worker's page rather than to a "method not allowed" page."""
+    return _back_to(worker_id)
 
 
 @bp.route("/matching/workers/<id:worker_id>/checks", methods=["POST"])

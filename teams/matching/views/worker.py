@@ -54,6 +54,7 @@ def _profile_page(form: WorkerProfileForm, status: int = 200) -> ResponseReturnV
         check_labels=CHECK_LABELS,
         today=vetting.today(moment),
         vetted=vetting.is_vetted(session, me, moment),
+        still_needed=vetting.still_needed(session, me, moment),
     ), status
 
 
@@ -139,6 +140,7 @@ def my_matching() -> ResponseReturnValue:
         "matching/worker_me.html",
         profile=saved,
         vetted=vetted,
+        still_needed=vetting.still_needed(session, me, moment),
         paused=saved is not None and saved.paused_at is not None,
         suggested=suggested,
         include_declined=include_declined,

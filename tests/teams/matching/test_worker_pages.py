@@ -170,7 +170,7 @@ def test_the_profile_page_lists_checks_by_kind_and_outcome_only(session, setting
     assert "DBS-NUMBER-7731" not in page.get_data(
         as_text=True
     )  # a check's number stays with facilitators
-    assert "you will see openings" not in page.get_data(as_text=True)
+    assert "Still needed before you see openings" not in page.get_data(as_text=True)
 
 
 # Finding teams -----------------------------------------------------------------------------------
@@ -181,8 +181,10 @@ def test_an_unvetted_worker_cannot_open_an_opening_and_is_told_why(session, sett
     assert client.get(f"/matching/openings/{setting.opening.id}").status_code == 404
     page = client.get("/matching/me")
     assert page.status_code == 200
-    assert "Once a facilitator has checked your identity and references" in page.get_data(
-        as_text=True
+    # The worker has no checks yet: every one that all openings need is named.
+    assert (
+        "Still needed before you see openings: Identity, Enhanced DBS check with the adults&#39; "
+        "barred list, 2 references." in page.get_data(as_text=True)
     )
     assert setting.opening.title not in page.get_data(as_text=True)
 
@@ -218,7 +220,7 @@ def test_a_vetted_worker_sees_suggestions_with_reasons_and_can_ask_to_meet(
     assert [n.subject for n in told] == [f"{setting.worker.display_name} would like to meet you"]
     # The conversation shows on the worker's page, and the opening is no longer suggested.
     page = client.get("/matching/me").get_data(as_text=True)
-    assert "Waiting for an answer" in page
+    assert "Waiting for their answer" in page
     assert "It is their turn to answer" in page
 
 
