@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coop import policy
+from coop.clock import describe_span
 from coop.db import current_session
 from coop.models import ROLE_LABELS, OutboxMessage, User
 from coop.registries import (
@@ -42,6 +43,10 @@ def init_views(app: Flask) -> None:
     def _local_time(moment: datetime) -> str:
         local = moment.astimezone(zone)
         return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+    @app.template_filter("local_span")
+    def _local_span(span: tuple[datetime, datetime]) -> str:
+        return describe_span(*span)
 
     @app.template_filter("local_day")
     def _local_day(moment: datetime) -> str:

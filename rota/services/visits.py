@@ -433,6 +433,13 @@ def cancel_future_visits(
     if worker_id is not None:
         query = query.where(Visit.worker_id == worker_id)
     visits = list(session.scalars(query))
+    return _cancel_each(session, visits, team_id, actor=actor, now=now)
+
+
+def _cancel_each(
+    session: Session, visits: list[Visit], team_id: int, *, actor: User | None, now: datetime
+) -> int:
+    """Cancel these visits as the system, with an audit entry each; returns how many."""
     for visit in visits:
         visit.status, visit.cancelled_at, visit.updated_at = "cancelled", now, now
         visit.sequence += 1
@@ -467,14 +474,7 @@ def cancel_trial_visit(
             )
         )
     )
-    for visit in visits:
-        visit.status, visit.cancelled_at, visit.updated_at = "cancelled", now, now
-        visit.sequence += 1
-        audit.record(
-            session, actor, "visit.cancelled", "visit", visit.id, now=now, scope=scope(team_id)
-        )
-    session.flush()
-    return len(visits)
+    return _cancel_each(session, visits, team_id, actor=actor, now=now)
 
 
 def book_trial_visit(
