@@ -43,7 +43,9 @@ class SettingSpec:
 
 @dataclass(frozen=True)
 class HomeCard:
-    """Something a signed-in person can do next, shown on the home page when `visible`."""
+    """Something a signed-in person can do next, shown on the home page when `visible`, and,
+    with an `audience`, only to the people a domain counts in it (e.g. "works_in_teams", so
+    that someone who only leads their own team is not offered timesheets)."""
 
     name: str
     title: str
@@ -51,6 +53,7 @@ class HomeCard:
     endpoint: str
     visible: Callable[[User], bool]
     order: int = 50
+    audience: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class Registry:
         field(default_factory=dict)
     )
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
+    audiences: dict[str, Callable[[Session, User], bool]] = field(default_factory=dict)
 
 
 registry = Registry()
@@ -118,8 +122,24 @@ def register_tick_job(job: TickJob) -> None:
     registry.tick_jobs[job.name] = job
 
 
-def home_cards_for(user: User) -> list[HomeCard]:
-    cards = [c for c in registry.home_cards.values() if c.visible(user)]
+def register_audience(name: str, test: Callable[[Session, User], bool]) -> None:
+    """A kind of person some home cards are for, as a domain that knows them can tell."""
+    registry.audiences[name] = test
+
+
+def home_cards_for(user: User, session: Session | None = None) -> list[HomeCard]:
+    """The cards for this person; with a session, a card for an audience shows only to those
+    in it (each audience asked once)."""
+    asked: dict[str, bool] = {}
+
+    def in_audience(card: HomeCard) -> bool:
+        if card.audience is None or session is None or card.audience not in registry.audiences:
+            return True
+        if card.audience not in asked:
+            asked[card.audience] = registry.audiences[card.audience](session, user)
+        return asked[card.audience]
+
+    cards = [c for c in registry.home_cards.values() if c.visible(user) and in_audience(c)]
     return sorted(cards, key=lambda c: (c.order, c.title))
 
 

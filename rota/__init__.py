@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
             "rota.my_visits",
             lambda user: user.is_active,
             order=2,
+            audience="works_in_teams",
         )
     )
     # Working time, money (pay, the budget), calendar feeds and the co-op's figures ---------------
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
             "rota.my_pay",
             lambda user: user.is_active,
             order=20,
+            audience="works_in_teams",
         )
     )
     register_home_card(
@@ -56,6 +58,7 @@ def init_app(app: Flask) -> None:
             "rota.my_calendar",
             lambda user: user.is_active,
             order=21,
+            audience="works_in_teams",
         )
     )
     # ----------------------------------------------------------------------------------------------
@@ -87,6 +90,7 @@ def init_app(app: Flask) -> None:
             "rota.my_availability",
             lambda user: user.is_active,
             order=22,
+            audience="works_in_teams",
         )
     )
     # ----------------------------------------------------------------------------------------------

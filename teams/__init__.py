@@ -6,7 +6,13 @@ from __future__ import annotations
 from flask import Flask
 
 from coop.api import register_api_blueprint
-from coop.registries import HomeCard, TickJob, register_home_card, register_tick_job
+from coop.registries import (
+    HomeCard,
+    TickJob,
+    register_audience,
+    register_home_card,
+    register_tick_job,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -30,6 +36,8 @@ def init_app(app: Flask) -> None:
         "“Who has seen my information” page when showing it could put them at risk.",
         "teams.access_holds", policy.can_hold_access_events, order=21,
     ))
+    register_audience("works_in_teams", members.works_in_teams)
+    register_audience("leads_no_team", members.leads_no_team)
     from teams.matching import setup as matching
 
     matching.init_app(app)

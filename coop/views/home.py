@@ -20,8 +20,10 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     if not current_user.is_authenticated:
         return render_template("home_public.html")
-    waiting = inbox.unread(current_session(), current_user._get_current_object())
-    return render_template("home.html", cards=home_cards_for(current_user), waiting=waiting)
+    session, user = current_session(), current_user._get_current_object()
+    return render_template(
+        "home.html", cards=home_cards_for(user, session), waiting=inbox.unread(session, user)
+    )
 
 
 @bp.route("/dashboard")

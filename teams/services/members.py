@@ -491,3 +491,23 @@ def teams_staff_support(session: Session, user: User) -> list[Team]:
     if not (user.is_active and user.roles & {"facilitator", "registered_manager"}):
         return []
     return list(session.scalars(select(Team).where(Team.status == "active").order_by(Team.name, Team.id)))
+
+
+def works_in_teams(session: Session, user: User) -> bool:
+    """Whether the person is, or offers to be, booked for visits: a worker in a team, a member
+    the leader made bookable, or someone with a worker profile."""
+    from teams.matching.models import WorkerProfile
+
+    booked = select(Membership.id).where(
+        Membership.user_id == user.id,
+        Membership.status == "active",
+        or_(Membership.kind == "worker", Membership.bookable.is_(True)),
+    )
+    return session.scalar(booked.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
+
+
+def leads_no_team(session: Session, user: User) -> bool:
+    """Whether the person leads no active team (a leader is not offered work in other teams)."""
+    return session.scalar(
+        select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
+    ) is None
