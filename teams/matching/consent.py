@@ -252,13 +252,13 @@ def answer_interest(
         session, interest, "worker", f"{leader} would like to meet you too",
         f"You and {leader} both said yes about “{opening.title}”. The next step is to agree "
         "a time for a trial visit.",
-        now,
+        now, skip=actor,
     )  # fmt: skip
     tell(
         session, interest, "team", f"{worker.display_name} would like to meet you too",
         f"You and {worker.display_name} both said yes about “{opening.title}”. The next step "
         "is to agree a time for a trial visit.",
-        now,
+        now, skip=actor,
     )  # fmt: skip
     return interest
 
@@ -490,12 +490,13 @@ def _join(session: Session, actor: User, interest: Interest, trial: Trial, now: 
     tell(
         session, interest, "worker", "Welcome to the team",
         f"You and {leader} both said carry on: you have joined {leader}'s team. Welcome!", now,
+        skip=actor,
     )  # fmt: skip
     tell(
         session, interest, "team", "Welcome to the team",
         f"You and {interest.worker.display_name} both said carry on: "
         f"{interest.worker.display_name} has joined the team.",
-        now,
+        now, skip=actor,
     )  # fmt: skip
 
 

@@ -126,23 +126,25 @@ def team_speakers(session: Session, team: Team) -> list[User]:
 
 
 def tell(
-    session: Session, interest: Interest, side: str, subject: str, body: str, now: datetime
+    session: Session,
+    interest: Interest,
+    side: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    *,
+    skip: User | None = None,
 ) -> None:
-    """Tell one side, in their inbox and by e-mail, with a link to where they can answer."""
+    """Tell one side, in their inbox and by e-mail, with a link to where they can answer;
+    `skip` is the person who just acted, who needs no message about their own click."""
     opening = interest.opening
     if side == "worker":
-        inbox.notify(
-            session, interest.worker, subject=subject, body=body, now=now, link="/matching/me"
-        )
+        people, link = [interest.worker], "/matching/me"
     else:
-        inbox.notify(
-            session,
-            team_speakers(session, opening.team),
-            subject=subject,
-            body=body,
-            now=now,
-            link=f"/teams/{opening.team_id}/openings/{opening.id}",
-        )
+        people = team_speakers(session, opening.team)
+        link = f"/teams/{opening.team_id}/openings/{opening.id}"
+    people = [p for p in people if skip is None or p.id != skip.id]
+    inbox.notify(session, people, subject=subject, body=body, now=now, link=link)
 
 
 # Keeping what was said ----------------------------------------------------------------------------

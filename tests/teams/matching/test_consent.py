@@ -113,7 +113,9 @@ def test_a_team_can_start_and_the_worker_says_yes(session, world):
         consent.answer_interest(session, leader, interest.id, yes=True, now=NOW)
     consent.answer_interest(session, worker, interest.id, yes=True, now=NOW)
     assert interest.state == "mutual"
-    assert "Margaret Hughes" in _inbox(session, worker)[-1].body
+    # The leader hears of it by name; the worker, who just said yes, gets no message about it.
+    assert f"You and {worker.display_name} both said yes" in _inbox(session, leader)[-1].body
+    assert len(_inbox(session, worker)) == 1
 
 
 def test_two_clicks_on_yes_do_one_thing(session, world):
