@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,7 @@ from teams.matching.vetting import companionship_needs_dbs, is_vetted, valid_by_
 from teams.matching.vetting import today as local_today
 from teams.matching.vocabulary import LIVE_STATES
 from teams.models import Membership
+from teams.services import members
 from teams.services.standing import require, scope, standing
 
 MAX_TRIAL = timedelta(hours=12)
@@ -459,32 +460,15 @@ def _join(session: Session, actor: User, interest: Interest, trial: Trial, now: 
     profile = session.get(WorkerProfile, interest.worker_id)
     move(session, interest, ("trial",), now, state="matched", matched_at=now)
     trial.status, trial.ended_at = "ended", now
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.team_id == opening.team_id,
-            Membership.user_id == interest.worker_id,
-            Membership.status == "active",
-            or_(Membership.leaves_at.is_(None), Membership.leaves_at > now),
-        )
+    membership = members.join_matched_worker(
+        session,
+        opening.team_id,
+        interest.worker_id,
+        employment=profile.employment if profile else None,
+        invited_by_id=opening.team.leader_id,
+        actor=actor,
+        now=now,
     )
-    if membership is None:
-        membership = Membership(
-            team_id=opening.team_id,
-            user_id=interest.worker_id,
-            kind="worker",
-            employment=profile.employment if profile else None,
-            status="active",
-            bookable=True,
-            invited_by_id=opening.team.leader_id,
-            created_at=now,
-            joined_at=now,
-        )
-        session.add(membership)
-        session.flush()
-        audit.record(
-            session, actor, "member.joined", "membership", membership.id, now=now,
-            scope=scope(opening.team_id), changes={"kind": "worker", "by": "matching"},
-        )  # fmt: skip
     move(session, interest, ("matched",), now, state="member", membership_id=membership.id)
     leader = opening.team.leader.display_name
     tell(

@@ -3,6 +3,8 @@ who may see private records, leaving and being taken off a team."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -511,3 +513,65 @@ def leads_no_team(session: Session, user: User) -> bool:
     return session.scalar(
         select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
     ) is None
+
+
+@dataclass
+class JoinGuards:
+    """Switches for the race test, which must show the lock holding: it can be turned off, and
+    a pause put between the check for a membership and the write."""
+
+    row_lock: bool = True
+    between_check_and_write: Callable[[], None] | None = None
+
+
+join_guards = JoinGuards()
+
+
+def join_matched_worker(
+    session: Session,
+    team_id: int,
+    worker_id: int,
+    *,
+    employment: str | None,
+    invited_by_id: int,
+    actor: User,
+    now: datetime,
+) -> Membership:
+    """A worker the team and they matched by mutual consent joins as a bookable worker, once:
+    the worker's row is locked first, so two matches into one team at the same moment make one
+    membership. Returns the membership (the one they already had, if any). Audits
+    `member.joined` when one is made."""
+    if join_guards.row_lock:
+        session.execute(
+            select(User.id).where(User.id == worker_id).with_for_update(key_share=True)
+        ).all()
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.team_id == team_id,
+            Membership.user_id == worker_id,
+            Membership.status == "active",
+            or_(Membership.leaves_at.is_(None), Membership.leaves_at > now),
+        )
+    )
+    if membership is not None:
+        return membership
+    if join_guards.between_check_and_write is not None:
+        join_guards.between_check_and_write()
+    membership = Membership(
+        team_id=team_id,
+        user_id=worker_id,
+        kind="worker",
+        employment=employment,
+        status="active",
+        bookable=True,
+        invited_by_id=invited_by_id,
+        created_at=now,
+        joined_at=now,
+    )
+    session.add(membership)
+    session.flush()
+    audit.record(
+        session, actor, "member.joined", "membership", membership.id, now=now,
+        scope=scope(team_id), changes={"kind": "worker", "by": "matching"},
+    )  # fmt: skip
+    return membership

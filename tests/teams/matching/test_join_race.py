@@ -1,0 +1,96 @@
+"""Two matches of one worker into one team at the same moment make one membership: the worker's
+row is locked before the check. Real threads on a database of their own (SQLite, and
+PostgreSQL when TEST_DATABASE_URL is set), with a pause between the check and the write so the
+race really happens on two cores; with the lock off on PostgreSQL, it does go wrong."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from coop.db import Database
+from coop.models import User
+from teams.models import Membership
+from teams.services import members
+from teams.services.members import join_guards
+from tests import factories
+from tests.rota.test_booking_races import (
+    AT_ONCE,
+    DATABASES,
+    PAUSE,
+    all_at_once,
+    as_request,
+    scratch_database,
+)
+
+ROUNDS = 10
+
+
+@pytest.fixture
+def race(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[Database, int, int]]:
+    with scratch_database(request.param, tmp_path) as url:
+        db = Database(url, pool_size=AT_ONCE + 2)
+        with db.transaction() as session:
+            setup = factories.user(session, roles=["facilitator"])
+            worker = factories.user(session, display_name="Wren Worker")
+            ids = (setup.id, worker.id)
+        try:
+            yield db, *ids
+        finally:
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _pause_between_check_and_write() -> Iterator[None]:
+    join_guards.between_check_and_write = lambda: time.sleep(PAUSE)
+    try:
+        yield
+    finally:
+        join_guards.between_check_and_write = None
+        join_guards.row_lock = True
+
+
+def _rounds(db: Database, setup_id: int, worker_id: int, rounds: int) -> list[int]:
+    """Each round a new team, and eight joins of the worker at once: how many memberships."""
+    made = []
+    for r in range(rounds):
+        now = datetime.now(UTC)
+        with db.transaction() as session:
+            setup = session.get_one(User, setup_id)
+            team = members.create_team(
+                session, setup, name=f"Team {r}", leader=factories.user(session), now=now
+            )
+            team_id = team.id
+
+        def join(session, team_id=team_id, now=now):
+            members.join_matched_worker(
+                session, team_id, worker_id, employment="independent",
+                invited_by_id=setup_id, actor=session.get_one(User, setup_id), now=now,
+            )  # fmt: skip
+
+        answers = all_at_once([lambda: as_request(db, join) for _ in range(AT_ONCE)])
+        assert all(a == (200, "") for a in answers), answers
+        with db.transaction(write=False) as session:
+            made.append(
+                session.scalar(
+                    select(func.count())
+                    .select_from(Membership)
+                    .where(Membership.team_id == team_id, Membership.user_id == worker_id)
+                )
+            )
+    return made
+
+
+@pytest.mark.parametrize("race", DATABASES, indirect=True)
+def test_eight_joins_at_once_make_one_membership(race):
+    db, setup_id, worker_id = race
+    assert _rounds(db, setup_id, worker_id, ROUNDS) == [1] * ROUNDS
+    if db.dialect != "postgresql":
+        return  # on SQLite, BEGIN IMMEDIATE is the guard, and it held above
+    # Without the lock the race really does happen: some team gets the worker twice.
+    join_guards.row_lock = False
+    assert max(_rounds(db, setup_id, worker_id, 3)) > 1
