@@ -90,12 +90,15 @@ def api_token_command(email: str, name: str, scope: str) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Do everything that is due (send e-mail, close votes, alerts...). Safe to run twice."""
-    inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
-    for job in tick_jobs():
-        with _db().transaction() as session:
-            done = job.run(session, utcnow())
-        if done:
-            click.echo(f"{job.name}: {done}")
+    address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
+    try:
+        for job in tick_jobs():
+            with _db().transaction() as session:
+                done = job.run(session, utcnow())
+            if done:
+                click.echo(f"{job.name}: {done}")
+    finally:
+        inbox.site_address.reset(address)
 
 
 @click.command("seed-demo")
@@ -103,10 +106,13 @@ def tick_command() -> None:
 @with_appcontext
 def seed_demo_command(as_json: bool) -> None:
     """Load the demo co-op (idempotent) and list its sign-ins."""
-    inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
-    with _db().transaction() as session:
-        listed = demo.seed(session, utcnow())
-        existing = set(session.scalars(select(User.username)))
+    address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
+    try:
+        with _db().transaction() as session:
+            listed = demo.seed(session, utcnow())
+            existing = set(session.scalars(select(User.username)))
+    finally:
+        inbox.site_address.reset(address)
     rows = [
         {
             "username": a.username,

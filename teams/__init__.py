@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
         "teams.access_holds", policy.can_hold_access_events, order=21,
     ))
     register_audience("works_in_teams", members.works_in_teams)
-    register_audience("leads_no_team", members.leads_no_team)
+    register_audience("may_look_for_work", members.may_look_for_work)
     from teams.matching import setup as matching
 
     matching.init_app(app)

@@ -26,3 +26,13 @@ def test_a_leader_is_not_offered_work_and_a_worker_is(session, make_client):
     assert _cards(make_client(worker)) == WORKER_CARDS
     # Someone new, with no team yet, may be looking for work.
     assert _cards(make_client(newcomer)) == {"Find a team to work with"}
+
+
+def test_a_leader_who_also_works_keeps_the_worker_cards(session, make_client):
+    places = people.places(session)
+    working_leader = people.worker(session, places, name="Rosa Diaz")
+    members.create_team(
+        session, places.facilitator, name="Rosa's team", leader=working_leader, now=NOW
+    )
+    session.commit()
+    assert _cards(make_client(working_leader)) == WORKER_CARDS

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from coop.models import Notification
 from coop.services import inbox
 from tests.conftest import NOW, element, elements, mails_to, post_form
@@ -86,7 +88,8 @@ def test_an_email_carries_the_link_to_follow(session, make_user, app):
             session, me, subject="Hello", body="Something for you.", now=NOW, link="/matching/me"
         )
     body = mails_to(session, me.email)[-1].body
-    assert f"{app.config['CARECOOP_BASE_URL']}/matching/me" in body
+    note = session.scalars(select(Notification).where(Notification.user_id == me.id)).one()
+    assert f"{app.config['CARECOOP_BASE_URL']}/inbox/{note.id}" in body
 
 
 def test_an_empty_inbox_says_so(make_user, make_client):

@@ -34,31 +34,39 @@ def notify(
     if people is None or isinstance(people, User):
         people = [people]
     seen: set[int] = set()
-    made: list[Notification] = []
+    told: list[tuple[User, Notification]] = []
     for person in people:
         if person is None or person.id in seen or not person.active:
             continue
         seen.add(person.id)
-        made.append(
-            Notification(user_id=person.id, subject=subject, body=body, link=link, created_at=now)
+        told.append(
+            (
+                person,
+                Notification(
+                    user_id=person.id, subject=subject, body=body, link=link, created_at=now
+                ),
+            )
         )
-        if person.email:
-            base = site_address.get()
-            where = (
-                f"You can answer or read more here:\n{base.rstrip('/')}{link}\n"
-                if base and link
-                else "You can also read this in your Carecoop inbox.\n"
-            )
-            queue_mail(
-                session,
-                to=person.email,
-                subject=subject,
-                body=f"Hello {person.display_name},\n\n{body}\n\n{where}",
-                now=now,
-            )
-    session.add_all(made)
+    session.add_all(n for _, n in told)
     session.flush()
-    return made
+    base = site_address.get()
+    for person, note in told:
+        if not person.email:
+            continue
+        # Through the inbox, so that following the e-mail marks the message read too.
+        where = (
+            f"You can answer or read more here:\n{base.rstrip('/')}/inbox/{note.id}\n"
+            if base and link
+            else "You can also read this in your Carecoop inbox.\n"
+        )
+        queue_mail(
+            session,
+            to=person.email,
+            subject=subject,
+            body=f"Hello {person.display_name},\n\n{body}\n\n{where}",
+            now=now,
+        )
+    return [n for _, n in told]
 
 
 def inbox(session: Session, user: User, *, limit: int = 100) -> list[Notification]:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from coop.db import current_session
 from coop.models import User
 from coop.services import inbox
+from coop.views.auth import safe_next
 from coop.web import now, writes
 
 bp = Blueprint("inbox", __name__)
@@ -50,9 +51,7 @@ def index() -> ResponseReturnValue:
 def open_message(notification_id: int) -> ResponseReturnValue:
     """Follow a message to the page it is about, marking it read on the way."""
     note = inbox.mark_read(current_session(), _me(), notification_id, now=now())
-    return redirect(
-        note.link if note.link and note.link.startswith("/") else url_for("inbox.index")
-    )
+    return redirect(safe_next(note.link) or url_for("inbox.index"))
 
 
 @bp.route("/inbox/<id:notification_id>/read", methods=["POST"])

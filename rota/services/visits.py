@@ -461,19 +461,21 @@ def cancel_trial_visit(
     now: datetime,
 ) -> int:
     """Call off the trial visit a team and a worker agreed (the `trial_cancelled` event): that
-    visit only, never the worker's other visits in the team. Audits `visit.cancelled`."""
-    visits = list(
+    visit only, never the worker's other visits in the team. When a planner has moved it, it
+    is the worker's trial visit there that is still to come. Audits `visit.cancelled`."""
+    trials = list(
         session.scalars(
             select(Visit).where(
                 Visit.team_id == team_id,
                 Visit.worker_id == worker_id,
                 Visit.kind == "trial",
-                Visit.starts_at == starts_at,
-                Visit.ends_at == ends_at,
+                Visit.starts_at > now,
                 Visit.status.in_(("offered", "accepted")),
             )
         )
     )
+    exact = [v for v in trials if (v.starts_at, v.ends_at) == (starts_at, ends_at)]
+    visits = exact or trials
     return _cancel_each(session, visits, team_id, actor=actor, now=now)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,6 +159,9 @@ def express_interest(
         move(session, interest, ("suggested",), now, state="interested", started_by=side)
     elif interest.state in LIVE_STATES or interest.state in ("suggested", "member"):
         raise Conflict("You are already in touch about this opening.")
+    elif state == "suggested":
+        # Starting again after a no is the leader's to do: a suggestion is only ever new.
+        raise Conflict("The team said no here before. The person who leads it can start again.")
     elif interest.ended_by != side:
         raise Conflict("The other side has decided not to go ahead with this one.")
     else:
@@ -506,7 +509,9 @@ def stop(
     may_speak(side, s)
     check_lawful(side, lawful_requirement)
     before = interest.state
-    if before not in LIVE_STATES and before != "suggested":
+    if before == "suggested":
+        return _drop_suggestion(session, actor, interest, now)
+    if before not in LIVE_STATES:
         raise Conflict("This has already ended.")
     ended = "declined" if before in ("suggested", "interested") else "stopped"
     keep_note(session, interest, actor, note, now)
@@ -516,9 +521,6 @@ def stop(
         session, actor, "interest.ended", "interest", interest.id, now=now,
         scope=scope(opening.team_id), changes={"side": side, "state": ended},
     )  # fmt: skip
-    if before == "suggested":
-        session.flush()
-        return interest
     record_decision(
         session, interest, side, "no" if ended == "declined" else "stop", actor, now,
         lawful_requirement,
@@ -539,6 +541,27 @@ def stop(
     if called_off:
         words += f" The trial visit on {called_off} will not happen."
     tell(session, interest, other(side), "An update about a possible match", words, now)
+    return interest
+
+
+def _drop_suggestion(session: Session, actor: User, interest: Interest, now: datetime) -> Interest:
+    """The leader says no to an introducer's suggestion: it is removed, as if never made, so
+    that the worker, who was never told, is neither shown it nor kept from the opening. It is
+    not a decision on the worker, so the figures and the monitor do not count it. Audits
+    `interest.suggestion_declined`."""
+    done = session.execute(
+        delete(Interest)
+        .where(Interest.id == interest.id, Interest.state == "suggested")
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This has already changed. Please look again at where things stand.")
+    audit.record(
+        session, actor, "interest.suggestion_declined", "interest", interest.id, now=now,
+        scope=scope(interest.opening.team_id), changes={"worker_id": interest.worker_id},
+    )  # fmt: skip
+    session.expunge(interest)
+    interest.state, interest.ended_at, interest.ended_by = "declined", now, "team"
     return interest
 
 

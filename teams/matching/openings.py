@@ -222,7 +222,11 @@ def opening_for_viewer(
     opening = find_opening(session, opening_id)
     team_side = policy.can_view_team_openings(standing(session, viewer, opening.team, now))
     interest = session.scalar(
-        select(Interest).where(Interest.opening_id == opening.id, Interest.worker_id == viewer.id)
+        select(Interest).where(
+            Interest.opening_id == opening.id,
+            Interest.worker_id == viewer.id,
+            Interest.state != "suggested",  # the leader's to answer; the worker is not told
+        )
     )
     if not team_side and interest is None:
         require(opening.status == "open", hidden=True)

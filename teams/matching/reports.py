@@ -110,7 +110,9 @@ def _furthest(interest: Interest) -> str:
 def _funnel_rows(session: Session, since: datetime) -> list[FunnelRow]:
     return [
         FunnelRow(_furthest(i))
-        for i in session.scalars(select(Interest).where(Interest.created_at >= since))
+        for i in session.scalars(
+            select(Interest).where(Interest.created_at >= since, Interest.state != "suggested")
+        )
     ]
 
 

@@ -180,7 +180,9 @@ def for_worker(
     mine = select(Membership.team_id).where(
         Membership.user_id == worker.id, Membership.status == "active"
     )
-    in_touch = select(Interest.opening_id).where(Interest.worker_id == worker.id)
+    in_touch = select(Interest.opening_id).where(
+        Interest.worker_id == worker.id, Interest.state != "suggested"
+    )
     query = select(Opening).where(
         Opening.status == "open", Opening.team_id.not_in(mine), Opening.id.not_in(in_touch)
     )

@@ -40,7 +40,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 OPENING_STATES = ("open", "filled", "closed")
 
-#: One row per opening and worker; "suggested" is the state of a pair that has no row yet.
+#: One row per opening and worker. "suggested" is an introducer's suggestion waiting for the
+#: leader's yes: the worker never sees it, and a no removes it.
 MATCH_STATES = (
     "suggested",
     "interested",

@@ -33,12 +33,9 @@ def related_to_worker(
     if opening is None or opening.status != "open":
         return False
     s = standing(session, viewer, opening.team, now)
-    if not policy.can_view_team_openings(s):
-        return False
-    found = suggestions.for_opening(
-        session, s, opening.id, now=now, include_declined=True, limit=None
+    return policy.can_view_team_openings(s) and suggestions.passes_filters(
+        session, opening, worker_id, now
     )
-    return any(g.worker.user_id == worker_id for g in found)
 
 
 def worker_profile_for(

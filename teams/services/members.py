@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from coop import events
@@ -496,20 +496,28 @@ def teams_staff_support(session: Session, user: User) -> list[Team]:
 
 
 def works_in_teams(session: Session, user: User) -> bool:
-    """Whether the person is, or offers to be, booked for visits: a worker in a team, a member
-    the leader made bookable, or someone with a worker profile."""
+    """Whether the person is, was, or offers to be booked for visits: a worker in a team (now
+    or before: their past timesheets stay theirs), a member the leader made bookable, or
+    someone with a worker profile."""
     from teams.matching.models import WorkerProfile
 
     booked = select(Membership.id).where(
         Membership.user_id == user.id,
-        Membership.status == "active",
-        or_(Membership.kind == "worker", Membership.bookable.is_(True)),
+        or_(
+            Membership.kind == "worker",
+            and_(Membership.status == "active", Membership.bookable.is_(True)),
+        ),
     )
     return session.scalar(booked.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
 
 
-def leads_no_team(session: Session, user: User) -> bool:
-    """Whether the person leads no active team (a leader is not offered work in other teams)."""
+def may_look_for_work(session: Session, user: User) -> bool:
+    """Whether to offer the person work in teams: anyone with a worker profile, and anyone
+    who does not lead a team of their own."""
+    from teams.matching.models import WorkerProfile
+
+    if session.get(WorkerProfile, user.id) is not None:
+        return True
     return session.scalar(
         select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
     ) is None

@@ -111,7 +111,9 @@ def interest_stop(interest_id: int) -> ResponseReturnValue:
             apply_errors(form, exc)
         else:
             flash(
-                "You said no thanks. They will be told kindly, without a reason."
+                "The suggestion is removed. They were never told about it."
+                if interest.state == "suggested"
+                else "You said no thanks. They will be told kindly, without a reason."
                 if answering
                 else "You have stopped here. They will be told kindly, without a reason.",
                 "success",

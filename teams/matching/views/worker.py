@@ -195,7 +195,7 @@ def register() -> None:
             "matching.my_matching",
             policy.can_keep_profile,
             order=30,
-            audience="leads_no_team",
+            audience="may_look_for_work",
         )
     )
     register_home_card(

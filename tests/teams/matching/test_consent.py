@@ -11,8 +11,8 @@ from sqlalchemy import select
 from coop.errors import Conflict, Forbidden, NotFound
 from coop.models import Notification, User
 from rota.models import Visit
-from teams.matching import consent, suggestions
-from teams.matching.models import MatchDecision, MatchNote
+from teams.matching import consent, conversations, openings, suggestions
+from teams.matching.models import Interest, MatchDecision, MatchNote
 from teams.models import Membership
 from teams.services.standing import standing
 from tests import factories
@@ -327,12 +327,39 @@ def test_a_leader_saying_no_to_a_suggestion_ends_it_without_the_worker_hearing(s
     interest = consent.express_interest(
         session, introducer, opening_id=opening.id, worker_id=worker.id, now=NOW
     )
-    consent.answer_interest(session, leader, interest.id, yes=False, note="Not for us", now=NOW)
-    assert interest.state == "declined" and _inbox(session, worker) == []
-    assert (
-        session.scalar(select(MatchDecision.id).where(MatchDecision.interest_id == interest.id))
-        is None
+    # While it waits for the leader, the worker sees nothing of it anywhere.
+    assert conversations.interests_of_worker(session, worker) == []
+    assert openings.opening_for_viewer(session, worker, opening.id, NOW).interest is None
+    assert opening.id in [s.opening.opening_id for s in suggestions.for_worker(session, worker, now=NOW)]
+    consent.answer_interest(session, leader, interest.id, yes=False, now=NOW)
+    # The no removes it, as if never made: nothing to show the worker, nothing counted, and
+    # the worker may still say "I'd like to meet" themselves.
+    assert _inbox(session, worker) == []
+    assert session.scalar(select(Interest).where(Interest.worker_id == worker.id)) is None
+    assert session.scalar(select(MatchDecision.id)) is None
+    again = consent.express_interest(session, worker, opening_id=opening.id, now=NOW)
+    assert (again.state, again.started_by) == ("interested", "worker")
+
+
+def test_a_worker_asking_first_takes_up_a_suggestion_waiting_for_the_leader(session, world):
+    _places, worker, team, leader, opening = world
+    introducer = people.introducer(session, team, leader)
+    suggested = consent.express_interest(
+        session, introducer, opening_id=opening.id, worker_id=worker.id, now=NOW
     )
+    asked = consent.express_interest(session, worker, opening_id=opening.id, now=NOW)
+    assert (asked.id, asked.state, asked.started_by) == (suggested.id, "interested", "worker")
+
+
+def test_an_introducer_cannot_start_again_what_the_team_ended(session, world):
+    _places, worker, team, leader, opening = world
+    introducer = people.introducer(session, team, leader)
+    interest = consent.express_interest(session, worker, opening_id=opening.id, now=NOW)
+    consent.answer_interest(session, leader, interest.id, yes=False, now=NOW)
+    with pytest.raises(Conflict):
+        consent.express_interest(
+            session, introducer, opening_id=opening.id, worker_id=worker.id, now=NOW
+        )
 
 
 def test_stopping_one_trial_calls_off_that_visit_only(session, world):
@@ -394,3 +421,14 @@ def vetting_pause(session, places, worker):
     from teams.matching import vetting
 
     vetting.pause_worker(session, places.facilitator, worker.id, note="Looking into it", now=NOW)
+
+
+def test_a_trial_visit_the_rota_moved_is_still_called_off(session, world):
+    _, worker, _team, leader, opening = world
+    interest, _ = _to_trial(session, worker, leader, opening)
+    visit = session.scalar(select(Visit).where(Visit.worker_id == worker.id))
+    visit.starts_at += timedelta(hours=1)  # a planner moved it an hour later
+    visit.ends_at += timedelta(hours=1)
+    session.flush()
+    consent.stop(session, leader, interest.id, now=NOW)
+    assert visit.status == "cancelled"
