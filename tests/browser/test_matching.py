@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from coop.clock import zone
 from coop.db import Database
 from coop.models import User
-from teams.matching import openings, profiles, vetting
+from teams.matching import consent, openings, profiles, vetting
+from teams.matching.models import Neighbourhood
 from teams.services import members
 from teams.services.standing import standing
 from tests.browser.conftest import Person, check_page, open_page, sign_in
@@ -179,5 +181,77 @@ def test_a_worker_and_a_leader_agree_a_trial_and_both_carry_on(
     # The worker is in the team.
     open_page(lead, f"/teams/{team_id}", f"{leader.display_name}'s team")
     expect(lead.get_by_text(worker.display_name).first).to_be_visible()
+    check_page(lead, "matching-team-with-new-worker")
     open_page(page, "/matching/me", "Finding teams")
     expect(page.get_by_text("Joined the team").first).to_be_visible()
+    check_page(page, "matching-worker-joined")
+
+
+def test_the_other_matching_pages_pass_axe_at_both_widths(
+    page: Page, new_page: Callable[[], Page], make_person: Callable[..., Person], database: Database
+) -> None:
+    """Every matching page outside the journey, with data on it: the worker's opening and
+    "about you", the stop page, the opening form, a worker's page as the facilitator sees it,
+    and the facilitator's lists, notes, figures and equality monitor."""
+    facilitator = make_person("facilitator", display_name="Fatima Begum")
+    leader = make_person(display_name="Joyce Bell")
+    worker = make_person(display_name="Leon Price")
+    team_id, opening_id, place = _set_up(database, facilitator, leader, worker)
+    now = datetime.now(UTC)
+    with database.transaction() as session:
+        profiles.save_profile(
+            session,
+            session.get_one(User, worker.id),
+            {
+                "about": "Dementia care for eight years.",
+                "employment": "employed",
+                "neighbourhood_id": session.scalar(
+                    select(Neighbourhood.id).where(Neighbourhood.name == place)
+                ),
+                "travel_miles": 5,
+                "languages": ["english", "bsl"],
+                "windows": [[1, 9 * 60, 12 * 60]],
+                "open_to_new_teams": True,
+            },
+            now=now,
+        )
+        interest = consent.express_interest(
+            session, session.get_one(User, worker.id), opening_id=opening_id, now=now
+        )
+        interest_id = interest.id
+
+    sign_in(page, worker.username, worker.password)
+    for path, heading, name in (
+        (
+            f"/matching/openings/{opening_id}",
+            "Morning company and a walk",
+            "matching-worker-opening",
+        ),
+        ("/matching/about-you", "About you (optional)", "matching-about-you"),
+        (f"/matching/interests/{interest_id}/stop", "Stop here?", "matching-stop"),
+    ):
+        open_page(page, path, heading)
+        check_page(page, name)
+
+    lead = new_page()
+    sign_in(lead, leader.username, leader.password)
+    for path, heading, name in (
+        (f"/teams/{team_id}/openings", "Openings", "matching-team-openings"),
+        (f"/teams/{team_id}/openings/new", "New opening", "matching-new-opening"),
+        (f"/matching/interests/{interest_id}/stop", "Say no thanks?", "matching-say-no"),
+    ):
+        open_page(lead, path, heading)
+        check_page(lead, name)
+
+    staff = new_page()
+    sign_in(staff, facilitator.username, facilitator.password)
+    for path, heading, name in (
+        (f"/matching/workers/{worker.id}", worker.display_name, "matching-worker-for-staff"),
+        ("/matching/workers", "Workers and checks", "matching-workers"),
+        ("/matching/lists", "Neighbourhoods and skills", "matching-lists"),
+        ("/matching/notes", "Notes from people who said no", "matching-notes"),
+        ("/matching/figures", "Matching figures", "matching-figures"),
+        ("/matching/equality", "Equality monitor", "matching-equality"),
+    ):
+        open_page(staff, path, heading)
+        check_page(staff, name)
