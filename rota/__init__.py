@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
             "rota.my_pay",
             lambda user: user.is_active,
             order=20,
-            audience="works_in_teams",
+            audience="paid_worker",
         )
     )
     register_home_card(

@@ -53,9 +53,12 @@ def can_work_visit(s: Standing, visit: Visit) -> bool:
 
 
 def can_ask_swap(s: Standing, visit: Visit) -> bool:
+    """A trial visit is for meeting that one person, so nobody else can take it (and the worker,
+    not yet in the team, is not shown who is)."""
     return (
         s.user is not None
         and visit.worker_id == s.user.id
+        and visit.kind != "trial"
         and visit.status in ("offered", "accepted")
     )
 

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
     ))
     register_audience("works_in_teams", members.works_in_teams)
     register_audience("may_look_for_work", members.may_look_for_work)
+    register_audience("paid_worker", members.is_paid_worker)
     from teams.matching import setup as matching
 
     matching.init_app(app)

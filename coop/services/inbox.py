@@ -55,7 +55,7 @@ def notify(
             continue
         # Through the inbox, so that following the e-mail marks the message read too.
         where = (
-            f"You can answer or read more here:\n{base.rstrip('/')}/inbox/{note.id}\n"
+            f"Read more here:\n{base.rstrip('/')}/inbox/{note.id}\n"
             if base and link
             else "You can also read this in your Carecoop inbox.\n"
         )

@@ -530,11 +530,5 @@ def book_trial_visit(
         scope=scope(team_id),
         changes={"worker_id": worker_id},
     )
-    _tell(
-        session,
-        worker,
-        "Your trial visit is booked",
-        f"Your trial visit with {team.leader.display_name} is booked for {_span(visit)}.",
-        now,
-    )
+    # Matching tells both sides that the trial is agreed, with its time: one message, not two.
     return visit

@@ -271,10 +271,10 @@ def answer_interest(
 
 
 def _name_of(interest: Interest, side: str) -> str:
-    """How the other side is named once both said yes: the worker, or the leader's team."""
+    """How a side is named once both said yes: the worker, or the person who leads the team."""
     if side == "worker":
         return interest.worker.display_name
-    return f"{interest.opening.team.leader.display_name}'s team"
+    return interest.opening.team.leader.display_name
 
 
 def propose_trial(

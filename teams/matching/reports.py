@@ -266,9 +266,11 @@ def _check_words(
             latest[c.kind] = (
                 None if best is None or c.expires_on is None else max(best, c.expires_on)
             )
-    soon = sorted(d for d in latest.values() if d is not None and d <= on + timedelta(days=ahead))
+    soon = sorted(
+        (d, k) for k, d in latest.items() if d is not None and d <= on + timedelta(days=ahead)
+    )
     if soon:
-        said.append(f"A check expires on {_day(soon[0])}")
+        said.append(f"{CHECK_LABELS[soon[0][1]]} expires on {_day(soon[0][0])}")
         severity = min(severity, EXPIRING)
     if not said:
         said.append("All checks in date")

@@ -511,13 +511,24 @@ def works_in_teams(session: Session, user: User) -> bool:
     return session.scalar(booked.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
 
 
+def is_paid_worker(session: Session, user: User) -> bool:
+    """Whether the person is, or was, paid for visits: a worker in a team (their timesheets and
+    invoices stay theirs after they leave), or someone with a worker profile."""
+    from teams.matching.models import WorkerProfile
+
+    paid = select(Membership.id).where(Membership.user_id == user.id, Membership.kind == "worker")
+    return session.scalar(paid.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
+
+
 def may_look_for_work(session: Session, user: User) -> bool:
     """Whether to offer the person work in teams: anyone with a worker profile, and anyone
-    who does not lead a team of their own."""
+    who neither leads a team of their own nor works for the co-op as staff."""
     from teams.matching.models import WorkerProfile
 
     if session.get(WorkerProfile, user.id) is not None:
         return True
+    if user.roles:
+        return False
     return session.scalar(
         select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
     ) is None

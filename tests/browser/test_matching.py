@@ -144,7 +144,7 @@ def test_a_worker_and_a_leader_agree_a_trial_and_both_carry_on(
     check_page(lead, "matching-home-waiting")
     lead.get_by_role("link", name=f"{worker.display_name} would like to meet you").click()
     expect(lead.get_by_role("heading", level=1)).to_have_text("Morning company and a walk")
-    expect(lead.get_by_text("1 waiting for your answer.")).to_be_visible()
+    expect(lead.get_by_text("1 waiting for you.")).to_be_visible()
     check_page(lead, "matching-opening-for-team")
     lead.get_by_role("button", name="Yes, I'd like to meet").click()
     expect(lead.get_by_text("You both said yes").first).to_be_visible()

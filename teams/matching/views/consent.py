@@ -166,7 +166,12 @@ def interest_trial(interest_id: int) -> ResponseReturnValue:
             session.rollback()
             apply_errors(form, exc)
         else:
-            flash("We have asked them whether that time works for them.", "success")
+            other_name = (
+                interest.worker.display_name
+                if side == "team"
+                else interest.opening.team.leader.display_name
+            )
+            flash(f"We have asked {other_name} whether that time suits them.", "success")
             return redirect(_back(interest, side, form.next.data))
         status = 422
     else:

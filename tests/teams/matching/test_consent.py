@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from coop.errors import Conflict, Forbidden, NotFound
 from coop.models import Notification, User
+from rota import policy as rota_policy
 from rota.models import Visit
 from teams.matching import consent, conversations, openings, suggestions
 from teams.matching.models import Interest, MatchDecision, MatchNote
@@ -77,6 +78,8 @@ def test_nobody_is_matched_before_both_say_carry_on_after_the_trial(session, wor
         select(Visit).where(Visit.team_id == team.id, Visit.worker_id == worker.id)
     )
     assert (visit.kind, visit.status, visit.starts_at) == ("trial", "accepted", TRIAL_START)
+    # A trial is for meeting that one person: nobody else can be asked to take it.
+    assert not rota_policy.can_ask_swap(standing(session, worker, team, NOW), visit)
 
     with pytest.raises(Conflict):  # not before the trial is over
         consent.decide_after_trial(session, worker, trial.id, carry_on=True, now=TRIAL_START)

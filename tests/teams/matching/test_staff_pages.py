@@ -113,7 +113,7 @@ def test_workers_page_warns_of_a_check_about_to_expire(session, setting, make_cl
     session.commit()
     page = make_client(setting.places.facilitator).get("/matching/workers")
     una = next(tr.text for tr in elements(page, "tr") if tr.text.startswith("Una"))
-    assert "A check expires on 10 December 2026" in una
+    assert "Identity expires on 10 December 2026" in una
 
 
 def test_facilitator_adds_a_neighbourhood_and_a_skill(session, setting, make_client):
