@@ -106,6 +106,13 @@ def writes(view: F) -> F:
     return view
 
 
+def signed_in_user() -> User:
+    """The signed-in person as the User row (not Flask-Login's proxy), for views behind
+    `login_required` to hand to the services."""
+    user: User = current_user._get_current_object()
+    return user
+
+
 def now() -> datetime:
     clock: Callable[[], datetime] = current_app.config.get("CARECOOP_CLOCK") or utcnow
     return clock()

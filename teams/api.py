@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from coop.api import api_blueprint, problem_responses
@@ -16,7 +16,7 @@ from coop.db import current_session
 from coop.errors import DomainError, Invalid
 from coop.models import User
 from coop.schemas import ProblemSchema
-from coop.web import PROBLEM_JSON, now, writes
+from coop.web import PROBLEM_JSON, now, signed_in_user, writes
 from teams import policy
 from teams.models import HATS, PLAN_SECTIONS, Membership, SupportPlan, Team
 from teams.policy import Standing
@@ -63,9 +63,7 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
-def _user() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_user = signed_in_user
 
 
 def _team(team_id: int) -> Standing:

@@ -10,17 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from coop.db import current_session
-from coop.models import User
 from coop.services import inbox
 from coop.views.auth import safe_next
-from coop.web import now, writes
+from coop.web import now, signed_in_user, writes
 
 bp = Blueprint("inbox", __name__)
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 @bp.app_context_processor

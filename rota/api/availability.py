@@ -8,12 +8,12 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from coop.api import problem_responses
 from coop.db import current_session
 from coop.models import User
-from coop.web import now
+from coop.web import now, signed_in_user
 from rota.api import blp
 from rota.services import availability
 from rota.services.availability import PAUSE_REASONS, Window
@@ -62,9 +62,7 @@ class PauseSchema(ma.Schema):
     )
 
 
-def _user() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_user = signed_in_user
 
 
 def _windows_out(user: User) -> dict[str, Any]:

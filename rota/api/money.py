@@ -9,13 +9,12 @@ from typing import Any
 import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from coop.api import problem_responses
 from coop.db import current_session
 from coop.errors import NotFound
-from coop.models import User
-from coop.web import now, writes
+from coop.web import now, signed_in_user, writes
 from rota.api import blp
 from rota.models import BUDGET_PERIODS, BUDGET_SOURCES
 from rota.services import budget as personal_budget
@@ -76,9 +75,7 @@ class CalendarSchema(ma.Schema):
     show_details = ma.fields.Boolean()
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 @blp.route("/teams/<id:team_id>/budget")

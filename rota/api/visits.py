@@ -9,14 +9,13 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
 from coop.api import problem_responses
 from coop.db import current_session
 from coop.errors import Invalid
-from coop.models import User
-from coop.web import now
+from coop.web import now, signed_in_user
 from rota import policy
 from rota.api import blp
 from rota.models import (
@@ -165,9 +164,7 @@ class CoverSchema(ma.Schema):
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _user() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_user = signed_in_user
 
 
 def _visit(visit_id: int) -> tuple[Visit, Standing]:

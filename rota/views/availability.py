@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, TimeField
 from wtforms.validators import InputRequired, Optional
@@ -17,9 +17,8 @@ from wtforms.validators import InputRequired, Optional
 from coop.clock import local
 from coop.db import current_session
 from coop.errors import Invalid
-from coop.models import User
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from rota import policy
 from rota.services import availability
 from rota.services.availability import WEEKDAYS, Window
@@ -88,9 +87,7 @@ class EndPauseForm(FlaskForm):
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _planner(team_id: int) -> Standing:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -21,9 +21,8 @@ from wtforms.validators import DataRequired, Length
 from coop.clock import describe_span, local
 from coop.db import current_session
 from coop.errors import DomainError, NotFound
-from coop.models import User
 from coop.views.forms import apply_errors
-from coop.web import now, writes
+from coop.web import now, signed_in_user, writes
 from rota import policy
 from rota.models import Visit, VisitLog
 from rota.services import day_to_day as work
@@ -162,9 +161,7 @@ def _visit_work_helpers() -> dict[str, Any]:
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _visit(visit_id: int) -> tuple[Visit, Standing]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from coop.errors import DomainError
 from coop.models import User
 from coop.registries import DashboardPanel, register_dashboard_panel
 from coop.views.forms import apply_errors
-from coop.web import now, writes
+from coop.web import now, signed_in_user, writes
 from rota import policy
 from rota.models import Budget, PayPeriod
 from rota.services import budget as personal_budget
@@ -83,9 +83,7 @@ def _duration(minutes: int) -> str:
     return figures.duration(minutes)
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _standing(team_id: int) -> Standing:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,9 +30,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from coop.clock import describe_span, zone
 from coop.db import current_session
 from coop.errors import Conflict, DomainError, Invalid
-from coop.models import User
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from rota import policy
 from rota.models import Pattern, Swap, Visit
 from rota.services import cover, patterns, swaps, visits
@@ -132,9 +131,7 @@ class SwapForm(FlaskForm):
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _team(team_id: int) -> Standing:

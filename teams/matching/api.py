@@ -10,13 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from coop.api import api_blueprint, problem_responses
 from coop.db import current_session
 from coop.errors import NotFound
-from coop.models import User
-from coop.web import MAX_ID, now
+from coop.web import MAX_ID, now, signed_in_user
 from teams.matching import consent, conversations, openings, profiles, suggestions, workers
 from teams.matching.models import Interest, Opening, Trial
 from teams.matching.schemas import (
@@ -49,9 +48,7 @@ blp = api_blueprint(
 )
 
 
-def _user() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_user = signed_in_user
 
 
 def _in_range(record_id: int | None) -> int | None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +17,7 @@ from coop.db import current_session
 from coop.errors import Conflict, DomainError, Invalid
 from coop.models import User
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from teams import policy
 from teams.forms import EMPLOYMENT_LABELS
 from teams.models import HAT_LABELS, KIND_LABELS, LEGAL_BASIS_LABELS, PLAN_SECTION_LABELS, Hat, Team
@@ -88,9 +87,7 @@ def _words() -> dict[str, Any]:
     }
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _standing(team_id: int) -> Standing:

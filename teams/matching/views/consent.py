@@ -9,25 +9,21 @@ from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from coop.clock import zone
 from coop.db import current_session
 from coop.errors import Conflict, Invalid
-from coop.models import User
 from coop.views.auth import safe_next
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from teams.matching import consent, conversations
 from teams.matching.forms import ConsentStopForm, ConsentTrialForm
 from teams.matching.models import Interest
 from teams.matching.views import bp
 from teams.matching.vocabulary import LIVE_STATES
 
-
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 @bp.app_template_global("matching_now")

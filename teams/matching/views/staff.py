@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -17,7 +17,7 @@ from coop.errors import Invalid
 from coop.models import User
 from coop.registries import DashboardPanel, HomeCard, register_dashboard_panel, register_home_card
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from teams.matching import conversations, figures, policy, profiles, reports
 from teams.matching.models import Interest, Opening
 from teams.matching.staff_forms import NeighbourhoodForm, SkillForm
@@ -52,9 +52,7 @@ SIDE_WORDS = {
 }
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _facilitator_only(allowed: bool) -> None:

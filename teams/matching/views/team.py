@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from coop.db import current_session
 from coop.errors import Conflict, Invalid, NotFound
 from coop.models import User
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from teams import policy as teams_policy
 from teams.matching import (
     consent,
@@ -42,9 +42,7 @@ def register_tab() -> None:
     register_team_tab(TeamTab("matching.team_openings", "Openings", policy.can_view_team_openings))
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _standing(team_id: int) -> Standing:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from coop.db import current_session
 from coop.errors import Invalid
-from coop.models import User
 from coop.registries import HomeCard, register_home_card
 from coop.views.forms import apply_errors
-from coop.web import now
+from coop.web import now, signed_in_user
 from teams.matching import consent, conversations, openings, policy, profiles, suggestions, vetting
 from teams.matching.forms import EqualityForm, WorkerProfileForm
 from teams.matching.scoring import describe_window
@@ -28,9 +27,7 @@ NAMES_SHOWN = frozenset({"mutual", "trial", "matched", "member"})
 PROFILE_FIELDS = {"rate_pence": "rate"}
 
 
-def _me() -> User:
-    user: User = current_user._get_current_object()
-    return user
+_me = signed_in_user
 
 
 def _words() -> dict[str, object]:
