@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FLASK := $(PY) -m flask --app wsgi
 PYTEST := $(PY) -m pytest
 
-.PHONY: run check lint test-sqlite test-postgres test-browser clean
+.PHONY: run check check-dates lint test-sqlite test-postgres test-browser clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV) || { scripts/ensure-system.sh venv && python3 -m venv $(VENV); }
@@ -24,6 +24,10 @@ run: $(VENV)/.installed
 ## check: lint and types, tests on SQLite and PostgreSQL, browser tests in Chromium
 check: $(VENV)/.installed-dev
 	@scripts/check.sh
+
+## check-dates: the SQLite suite with the clock 400 days and 3 years ahead (no test reads the date)
+check-dates: $(VENV)/.installed-dev
+	@scripts/check-dates.sh 400 1096
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

@@ -11,12 +11,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from coop import demo, schema
-from coop.db import Database, utcnow
+from coop.db import Database
 from coop.errors import Invalid
 from coop.models import User
 from coop.passwords import check_password_rule
 from coop.registries import tick_jobs
 from coop.services import accounts, inbox, tokens
+from coop.web import now
 
 
 def _db() -> Database:
@@ -54,7 +55,7 @@ def create_admin_command(username: str, display_name: str, email: str, password:
                 password=password,
                 email=email or None,
                 roles=["admin"],
-                now=utcnow(),
+                now=now(),
             )
         except Invalid as exc:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
@@ -78,7 +79,7 @@ def api_token_command(email: str, name: str, scope: str) -> None:
         user = accounts.find_by_login(session, email)
         if user is None:
             raise click.UsageError(f"No account has the e-mail address or username {email!r}.")
-        _token, secret = tokens.create_token(session, user, name=name, scope=scope, now=utcnow())
+        _token, secret = tokens.create_token(session, user, name=name, scope=scope, now=now())
     click.echo(secret)
     click.echo(
         "Keep it safe: it will not be shown again. Send it as `Authorization: Bearer <token>`.",
@@ -94,7 +95,7 @@ def tick_command() -> None:
     try:
         for job in tick_jobs():
             with _db().transaction() as session:
-                done = job.run(session, utcnow())
+                done = job.run(session, now())
             if done:
                 click.echo(f"{job.name}: {done}")
     finally:
@@ -109,7 +110,7 @@ def seed_demo_command(as_json: bool) -> None:
     address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     try:
         with _db().transaction() as session:
-            listed = demo.seed(session, utcnow())
+            listed = demo.seed(session, now())
             existing = set(session.scalars(select(User.username)))
     finally:
         inbox.site_address.reset(address)

@@ -114,6 +114,8 @@ def signed_in_user() -> User:
 
 
 def now() -> datetime:
+    """The app's time: what every view, API call, command and timed job calls "now". The real
+    clock (UTC), unless the configuration sets `CARECOOP_CLOCK` (the tests' clock)."""
     clock: Callable[[], datetime] = current_app.config.get("CARECOOP_CLOCK") or utcnow
     return clock()
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make check`: the whole suite. Lint and types; the tests on SQLite and on a real PostgreSQL;
-# the browser tests in headless Chromium with axe-core. PostgreSQL and Chromium are installed
-# when missing. With CI=true a part that cannot run fails the run; it is never skipped.
+# `make check`: the whole suite. Lint and types; the tests on SQLite, then again with the clock
+# 400 days and 3 years ahead (`make check-dates`: no test may depend on today's date); on a real
+# PostgreSQL; the browser tests in headless Chromium with axe-core. PostgreSQL and Chromium are
+# installed when missing. With CI=true a part that cannot run fails the run; it is never skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -30,6 +31,8 @@ run_step "mypy" $PY -m mypy
 run_step "import contracts" .venv/bin/lint-imports
 
 run_step "tests on SQLite" $PY -m pytest -m "not browser" -q -p no:cacheprovider -n 2
+run_step "tests 400 days ahead" scripts/check-dates.sh 400
+run_step "tests 3 years ahead" scripts/check-dates.sh 1096
 
 step "tests on PostgreSQL"
 if scripts/ensure-system.sh postgres; then

@@ -29,8 +29,9 @@ from coop.models import AuditEvent, OutboxMessage, User
 from coop.registries import registry
 from coop.services import settings
 from tests import factories
+from tests.clock import NOW, TEST_CLOCK, Clock
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+__all__ = ["NOW", "Clock"]
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory, name: str = "carecoop") -> str:
@@ -76,6 +77,7 @@ def test_config(url: str, tmp: Path, **extra: Any) -> dict[str, Any]:
         "CARECOOP_MAIL_DIR": str(tmp / "mail"),
         "CARECOOP_SMTP_URL": None,
         "CARECOOP_BASE_URL": "http://localhost",
+        "CARECOOP_CLOCK": TEST_CLOCK,
         **extra,
     }
 
@@ -165,26 +167,29 @@ def post_form(
 # Time -------------------------------------------------------------------------------------------
 
 
-class Clock:
-    """A clock the app reads through `CARECOOP_CLOCK` (`coop.web.now()`), moved on by hand."""
+def pytest_configure(config: pytest.Config) -> None:
+    """`CARECOOP_TEST_DAYS_AHEAD=N` runs the whole suite (in every xdist worker, since each runs
+    this hook) with Python's wall clock moved N days ahead, ticking on. The test clock stays at
+    NOW, so only a test that reads the real clock notices (`make check-dates`)."""
+    days = os.environ.get("CARECOOP_TEST_DAYS_AHEAD")
+    if days:
+        import time_machine
 
-    def __init__(self, start: datetime = NOW) -> None:
-        self.now = start
+        travel = time_machine.travel(datetime.now(UTC) + timedelta(days=int(days)), tick=True)
+        travel.start()
+        config.add_cleanup(travel.stop)
 
-    def __call__(self) -> datetime:
-        return self.now
 
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+@pytest.fixture(autouse=True)
+def _clock_at_now() -> None:
+    """Every test starts with the test clock at NOW."""
+    TEST_CLOCK.set(NOW)
 
 
 @pytest.fixture
-def clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The app's clock, standing at NOW until a test moves it; the real clock comes back after."""
-    fixed = Clock()
-    monkeypatch.setitem(app.config, "CARECOOP_CLOCK", fixed)
-    return fixed
+def clock() -> Clock:
+    """The clock every test app reads, standing at NOW until the test moves it."""
+    return TEST_CLOCK
 
 
 # More apps --------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from coop.models import ApiToken, Invitation, OutboxMessage, User
 from coop.passwords import hash_password
 from coop.services import accounts, tokens
+from tests.clock import clock_now
 
 _counter = itertools.count(1)
 DEFAULT_PASSWORD = "correct-horse-battery-staple-7"
@@ -42,7 +43,7 @@ def user(
         password_hash=_hash_cache[password],
         email=f"{username}@example.org" if email == "" else email,
         roles=roles,
-        now=now or datetime.now(UTC),
+        now=now or clock_now(),
     )
     for key, value in extra.items():
         setattr(made, key, value)
@@ -54,7 +55,7 @@ def api_token(
     session: Session, owner: User, *, scope: str = "read-write", name: str = "my script"
 ) -> tuple[ApiToken, str]:
     """A personal API token and its secret, as the account page makes them."""
-    return tokens.create_token(session, owner, name=name, scope=scope, now=datetime.now(UTC))
+    return tokens.create_token(session, owner, name=name, scope=scope, now=clock_now())
 
 
 def invitation(
@@ -74,7 +75,7 @@ def invitation(
         display_name=display_name,
         roles=roles,
         base_url="http://localhost",
-        now=now or datetime.now(UTC),
+        now=now or clock_now(),
     )
     body = session.scalars(
         select(OutboxMessage.body)

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 import tests.conftest
 from coop.app import load_models
 from coop.config import DOMAINS
-from coop.db import Base, Database, make_engine, utcnow
+from coop.db import Base, Database, make_engine
 from coop.models import ROLES, ApiToken, AuditEvent, OutboxMessage, User
 from coop.passwords import check_password_rule
 from coop.services import mail
-from tests.conftest import post_form
+from tests.conftest import NOW, post_form
 
 GOOD_PASSWORD = "violet-kestrel-harbour-93"
 
@@ -243,7 +243,7 @@ def test_create_admin_with_a_good_password_makes_an_admin_who_can_sign_in(app, d
 
 def test_tick_sends_waiting_mail_once(app, db, session: Session, monkeypatch):
     subject = f"Test message {uuid.uuid4().hex}"
-    mail.queue_mail(session, to="ada@example.org", subject=subject, body="Hello", now=utcnow())
+    mail.queue_mail(session, to="ada@example.org", subject=subject, body="Hello", now=NOW)
     session.commit()
     sent: list[EmailMessage] = []
     original = mail.FileBackend.send

@@ -19,9 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 PYTHON_STUB = """#!/bin/sh
-echo "python${TEST_DATABASE_URL:+ [pg]} $*" >> "$STUB_LOG"
+call="python${TEST_DATABASE_URL:+ [pg]}${CARECOOP_TEST_DAYS_AHEAD:+ [+${CARECOOP_TEST_DAYS_AHEAD}d]} $*"
+echo "$call" >> "$STUB_LOG"
 if [ -n "$STUB_FAIL" ]; then
-  case "python${TEST_DATABASE_URL:+ [pg]} $*" in *"$STUB_FAIL"*) exit 1 ;; esac
+  case "$call" in *"$STUB_FAIL"*) exit 1 ;; esac
 fi
 exit 0
 """
@@ -58,7 +59,7 @@ def check(tmp_path: Path):
         env = {
             key: value
             for key, value in os.environ.items()
-            if key not in {"CI", "TEST_DATABASE_URL", "PG_BIN"}
+            if key not in {"CI", "TEST_DATABASE_URL", "PG_BIN", "CARECOOP_TEST_DAYS_AHEAD"}
         }
         env.update(STUB_LOG=str(log), STUB_MISSING=missing, STUB_FAIL=fail)
         if ci:
@@ -86,6 +87,8 @@ def test_everything_runs_in_order_and_passes(check):
         "python -m mypy",
         "lint-imports",
         "python -m pytest -m not browser -q -p no:cacheprovider -n 2",
+        "python [+400d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
+        "python [+1096d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
         "ensure postgres",
         "python [pg] -m pytest -m not browser -q -p no:cacheprovider -n 2",
         "ensure chromium",
@@ -99,6 +102,8 @@ def test_everything_runs_in_order_and_passes(check):
         ("ruff", "ruff"),
         ("mypy", "mypy"),
         ("python -m pytest -m not browser", "tests on SQLite"),
+        ("[+400d]", "tests 400 days ahead"),
+        ("[+1096d]", "tests 3 years ahead"),
         ("[pg]", "tests on PostgreSQL"),
         ("-m browser", "browser tests in Chromium"),
     ],
@@ -108,7 +113,7 @@ def test_a_failing_step_fails_the_run_and_the_others_still_run(check, failing, s
     assert status == 1, output
     assert f"--- {step}: FAILED" in output
     assert f"Failed: {step}" in output
-    assert len(calls) == 8  # every step still ran, so one run shows every problem
+    assert len(calls) == 10  # every step still ran, so one run shows every problem
 
 
 @pytest.mark.parametrize("part", ["postgres", "chromium"])

@@ -18,7 +18,6 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from coop.db import Database
 from coop.models import OutboxMessage, User
 from coop.services import accounts
 from tests import factories
+from tests.clock import clock_now
 from tests.conftest import reset_schema, test_config
 
 HERE = Path(__file__).resolve().parent
@@ -229,7 +229,7 @@ def make_invitation(
                 display_name=display_name,
                 roles=[role],
                 base_url=live_app.config["CARECOOP_BASE_URL"],
-                now=datetime.now(UTC),
+                now=clock_now(),
             )
         return latest_link(email, "/join/")
 

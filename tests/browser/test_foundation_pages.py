@@ -5,13 +5,14 @@ staff can go from an invitation e-mail to changing their password."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from coop.models import SignInFailure
 from tests.browser.conftest import check_page, open_page, sign_in, sign_out
+from tests.clock import clock_now
 
 NEW_PASSWORD = "lantern-orchard-pebble-91"
 
@@ -46,7 +47,7 @@ def test_sign_in_page_ties_each_missing_field_to_its_error(page: Page) -> None:
 
 def test_too_many_attempts_page(page: Page, make_person, database) -> None:
     person = make_person("facilitator")
-    moment = datetime.now(UTC) - timedelta(minutes=1)
+    moment = clock_now() - timedelta(minutes=1)
     with database.transaction() as session:  # five failures from elsewhere lock the account
         session.add_all(
             SignInFailure(account=person.username, address="192.0.2.1", at=moment) for _ in range(5)

@@ -5,7 +5,7 @@ and after the close sees the result. axe-core finds nothing on any page of that 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
@@ -15,10 +15,11 @@ from coop.models import User
 from governance.models import ClassChange, Member, Proposal
 from governance.services import proposals
 from tests.browser.conftest import Person, check_page, open_page, sign_in
+from tests.clock import TEST_CLOCK, clock_now
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)  # the live server runs on the real clock
+    return clock_now()  # the live server reads the test clock
 
 
 def _enrol(database: Database, person: Person, member_class: str) -> None:
@@ -88,9 +89,9 @@ def test_a_member_votes_changes_their_vote_sees_the_receipt_and_then_the_result(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ballot log")
     check_page(page, "governance-log")
 
-    # The vote closes (the timed job, run here at the closing time).
+    # The vote closes (the timed job, run here at the closing time, a week on).
+    closing = TEST_CLOCK.advance(days=7)
     with database.transaction() as session:
-        closing = _now()
         session.execute(
             update(Proposal).where(Proposal.id == proposal_id).values(closes_at=closing)
         )

@@ -5,11 +5,10 @@ finds nothing on any page of the journey, at 1280 px or at 375 px."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -21,29 +20,21 @@ from teams.matching.models import Neighbourhood
 from teams.services import members
 from teams.services.standing import standing
 from tests.browser.conftest import Person, check_page, open_page, sign_in
+from tests.clock import Clock, clock_now
 
 
 @pytest.fixture
-def server_clock(live_app: Flask) -> Iterator[Callable[[datetime | None], None]]:
-    """Move the live server's clock (to after the trial); the real clock comes back after."""
-
-    def move(to: datetime | None) -> None:
-        if to is None:
-            live_app.config.pop("CARECOOP_CLOCK", None)
-        else:
-            live_app.config["CARECOOP_CLOCK"] = lambda: to
-
-    try:
-        yield move
-    finally:
-        move(None)
+def server_clock(clock: Clock) -> Callable[[datetime], None]:
+    """Move the live server's clock (to after the trial): it reads the test clock, which the
+    next test finds back at NOW."""
+    return clock.set
 
 
 def _set_up(
     database: Database, facilitator: Person, leader: Person, worker: Person
 ) -> tuple[int, int, str]:
     """A team with an opening in Todmorden, every morning; the worker vetted but with no profile."""
-    now = datetime.now(UTC)
+    now = clock_now()
     with database.transaction() as session:
         staff = session.get_one(User, facilitator.id)
         place = profiles.add_neighbourhood(
@@ -95,7 +86,7 @@ def test_a_worker_and_a_leader_agree_a_trial_and_both_carry_on(
     new_page: Callable[[], Page],
     make_person: Callable[..., Person],
     database: Database,
-    server_clock: Callable[[datetime | None], None],
+    server_clock: Callable[[datetime], None],
 ) -> None:
     facilitator = make_person("facilitator", display_name="Fatima Begum")
     leader = make_person(display_name="Gwen Lloyd")
@@ -150,7 +141,7 @@ def test_a_worker_and_a_leader_agree_a_trial_and_both_carry_on(
     expect(lead.get_by_text("You both said yes").first).to_be_visible()
     lead.get_by_role("link", name="Suggest a time for a trial visit").click()
     check_page(lead, "matching-trial-time")
-    trial_day = (datetime.now(zone()) + timedelta(days=3)).date()
+    trial_day = (clock_now().astimezone(zone()) + timedelta(days=3)).date()
     lead.get_by_label("Day of the trial visit").fill(trial_day.isoformat())
     lead.get_by_label("Starts at").fill("10:00")
     lead.get_by_label("Ends at").fill("11:30")
@@ -197,7 +188,7 @@ def test_the_other_matching_pages_pass_axe_at_both_widths(
     leader = make_person(display_name="Joyce Bell")
     worker = make_person(display_name="Leon Price")
     team_id, opening_id, place = _set_up(database, facilitator, leader, worker)
-    now = datetime.now(UTC)
+    now = clock_now()
     with database.transaction() as session:
         profiles.save_profile(
             session,

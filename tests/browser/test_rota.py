@@ -8,7 +8,7 @@ the worker can say they've arrived from half an hour before the start."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -20,12 +20,13 @@ from rota.models import Visit, VisitLog
 from teams.services import hats, members
 from teams.services.standing import standing
 from tests.browser.conftest import ARTIFACTS, HEIGHT, Person, assert_accessible, check_page, sign_in
+from tests.clock import clock_now
 
 PHONE = {"width": 375, "height": HEIGHT}
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)  # the live server runs on the real clock
+    return clock_now()  # the live server reads the test clock
 
 
 def _team_with_a_rota_holder_and_a_worker(

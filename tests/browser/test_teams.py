@@ -11,7 +11,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,13 +22,14 @@ from teams.models import Team
 from teams.services import hats, members, records
 from teams.services.standing import standing
 from tests.browser.conftest import Person, check_page, open_page, sign_in
+from tests.clock import clock_now
 
 NEIGHBOUR_PASSWORD = "harbour-violet-ladder-42"
 _serial = itertools.count(1)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)  # the live server runs on the real clock
+    return clock_now()  # the live server reads the test clock
 
 
 def _review_day() -> str:

@@ -5,7 +5,7 @@ however often `tick` runs (the registered jobs, and `flask tick` itself)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -80,10 +80,10 @@ def test_a_missing_arrival_alerts_the_named_contact_once_then_the_facilitator_on
     audited(session, "visit.late_escalated", actor=None, object_type="visit", object_id=visit.id)
 
 
-def test_flask_tick_run_twice_alerts_once(session, world, on_call, app):
-    # `flask tick` reads the real clock: this visit started 20 minutes ago.
-    real_now = datetime.now(UTC).replace(microsecond=0)
-    visit = accepted(session, world, start=real_now - timedelta(minutes=20))
+def test_flask_tick_run_twice_alerts_once(session, world, on_call, app, clock):
+    # `flask tick` reads the app's clock: this visit started 20 minutes before it.
+    real_now = clock.set(MORNING + timedelta(minutes=20))
+    visit = accepted(session, world, start=MORNING)
     session.commit()
     runner = app.test_cli_runner()
     for _ in range(2):

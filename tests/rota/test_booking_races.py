@@ -41,6 +41,7 @@ from teams.models import Team
 from teams.services import members
 from teams.services.standing import standing
 from tests import factories
+from tests.clock import clock_now
 
 ROUNDS = 30
 AT_ONCE = 8
@@ -104,7 +105,7 @@ class Setting:
 
 
 def _setting(db: Database) -> Setting:
-    now = datetime.now(UTC)
+    now = clock_now()
     with db.transaction() as session:
         setup = factories.user(session, roles=["facilitator"])
         worker = factories.user(session, display_name="Wren Worker")

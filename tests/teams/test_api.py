@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,14 +21,15 @@ from coop.services.tokens import create_token
 from teams.models import Hat, Membership, Note, SupportPlan, Team
 from teams.services import hats, members, records
 from teams.services.standing import find_team
+from tests.clock import clock_now
 from tests.conftest import csrf_token
 
 PROBLEM = "application/problem+json"
 
 
 def _now() -> datetime:
-    # The API reads the real clock (the app has no CARECOOP_CLOCK in tests); so do the services here.
-    return datetime.now(UTC)
+    # The API reads the test clock; so do the services here.
+    return clock_now()
 
 
 def _review_on() -> date:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from teams.models import Membership
 from teams.services import members
 from teams.services.members import join_guards
 from tests import factories
+from tests.clock import clock_now
 from tests.rota.test_booking_races import (
     AT_ONCE,
     DATABASES,
@@ -58,7 +58,7 @@ def _rounds(db: Database, setup_id: int, worker_id: int, rounds: int) -> list[in
     """Each round a new team, and eight joins of the worker at once: how many memberships."""
     made = []
     for r in range(rounds):
-        now = datetime.now(UTC)
+        now = clock_now()
         with db.transaction() as session:
             setup = session.get_one(User, setup_id)
             team = members.create_team(
