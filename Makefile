@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FLASK := $(PY) -m flask --app wsgi
 PYTEST := $(PY) -m pytest
 
-.PHONY: run check check-dates lint test-sqlite test-postgres test-browser clean
+.PHONY: run check check-dates lint test test-sqlite test-postgres test-browser clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV) || { scripts/ensure-system.sh venv && python3 -m venv $(VENV); }
@@ -34,6 +34,10 @@ lint: $(VENV)/.installed-dev
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
+## test T=tests/path.py::name: one test (or a file, or a folder), on SQLite
+test: $(VENV)/.installed-dev
+	$(PYTEST) -q $(or $(T),$(error say which test: make test T=tests/test_auth.py::name))
+
 test-sqlite: $(VENV)/.installed-dev
 	$(PYTEST) -m "not browser" -q -n 2
 
@@ -43,7 +47,7 @@ test-postgres: $(VENV)/.installed-dev
 
 test-browser: $(VENV)/.installed-dev
 	@scripts/ensure-system.sh chromium
-	$(PYTEST) -m browser -q tests/browser
+	$(PYTEST) -m browser -q -n 2 tests/browser
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis

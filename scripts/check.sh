@@ -3,58 +3,80 @@
 # 400 days and 3 years ahead (`make check-dates`: no test may depend on today's date); on a real
 # PostgreSQL; the browser tests in headless Chromium with axe-core. PostgreSQL and Chromium are
 # installed when missing. With CI=true a part that cannot run fails the run; it is never skipped.
+#
+# Two lanes run side by side, since neither keeps both cores busy on its own (the PostgreSQL
+# tests wait on the server, the browser tests on Chromium): the SQLite suites in one; lint,
+# PostgreSQL and Chromium in the other. Each step's output is shown whole when it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 CI="${CI:-false}"
-failed=()
-skipped=()
 started=$(date +%s)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-step() { echo; echo "=== $1"; }
+# A step's result is a line in $work/results; its output goes to its own log, printed (one step
+# at a time, under a lock) when it ends.
+report() {
+  local name=$1 verdict=$2 log=$3 seconds=$4
+  {
+    flock 9
+    echo
+    echo "=== $name"
+    [ -n "$log" ] && cat "$log"
+    echo "--- $name: $verdict ($seconds s)"
+  } 9>"$work/lock"
+  echo "$name|${verdict%% *}" >>"$work/results"
+}
 run_step() {
   local name=$1; shift
-  step "$name"
-  if "$@"; then echo "--- $name: passed"; else echo "--- $name: FAILED"; failed+=("$name"); fi
+  local log="$work/$(echo "$name" | tr -c 'a-zA-Z0-9\n' '-').log" from
+  from=$(date +%s)
+  if "$@" >"$log" 2>&1; then verdict=passed; else verdict=FAILED; fi
+  report "$name" "$verdict" "$log" $(( $(date +%s) - from ))
 }
 missing_part() {
-  local name=$1
   if [ "$CI" = "true" ]; then
-    echo "--- $name: FAILED (a required part is missing, and CI=true never skips)"; failed+=("$name")
+    report "$1" "FAILED (a required part is missing, and CI=true never skips)" "" 0
   else
-    echo "--- $name: SKIPPED (missing; install it, or run as root so make check can)"; skipped+=("$name")
+    report "$1" "SKIPPED (missing; install it, or run as root so make check can)" "" 0
   fi
 }
 
-run_step "ruff" $PY -m ruff check .
-run_step "mypy" $PY -m mypy
-run_step "import contracts" .venv/bin/lint-imports
+sqlite_lane() {
+  run_step "tests on SQLite" $PY -m pytest -q -p no:cacheprovider -n 2 -m "not browser"
+  run_step "tests 400 days ahead" scripts/check-dates.sh 400
+  run_step "tests 3 years ahead" scripts/check-dates.sh 1096
+}
 
-run_step "tests on SQLite" $PY -m pytest -m "not browser" -q -p no:cacheprovider -n 2
-run_step "tests 400 days ahead" scripts/check-dates.sh 400
-run_step "tests 3 years ahead" scripts/check-dates.sh 1096
-
-step "tests on PostgreSQL"
-if scripts/ensure-system.sh postgres; then
-  if scripts/with-postgres.sh $PY -m pytest -m "not browser" -q -p no:cacheprovider -n 2; then
-    echo "--- tests on PostgreSQL: passed"
+other_lane() {
+  run_step "ruff" $PY -m ruff check .
+  run_step "mypy" $PY -m mypy
+  run_step "import contracts" .venv/bin/lint-imports
+  if scripts/ensure-system.sh postgres; then  # silent when installed; apt's output if not
+    run_step "tests on PostgreSQL" scripts/with-postgres.sh $PY -m pytest -q -p no:cacheprovider -n 2 -m "not browser"
   else
-    echo "--- tests on PostgreSQL: FAILED"; failed+=("tests on PostgreSQL")
+    missing_part "tests on PostgreSQL"
   fi
-else
-  missing_part "tests on PostgreSQL"
-fi
-
-step "browser tests in Chromium"
-if scripts/ensure-system.sh chromium; then
-  if $PY -m pytest -m browser -q -p no:cacheprovider tests/browser; then
-    echo "--- browser tests in Chromium: passed"
+  if scripts/ensure-system.sh chromium; then
+    run_step "browser tests in Chromium" $PY -m pytest -q -p no:cacheprovider -n 2 -m browser tests/browser
   else
-    echo "--- browser tests in Chromium: FAILED"; failed+=("browser tests in Chromium")
+    missing_part "browser tests in Chromium"
   fi
-else
-  missing_part "browser tests in Chromium"
-fi
+}
+
+echo "make check: two lanes side by side; each step's output shows when it ends."
+sqlite_lane &
+other_lane &
+wait
+
+failed=() skipped=()
+while IFS='|' read -r name verdict; do
+  case $verdict in
+    FAILED) failed+=("$name") ;;
+    SKIPPED) skipped+=("$name") ;;
+  esac
+done <"$work/results"
 
 echo
 echo "=== make check finished in $(( $(date +%s) - started )) s"

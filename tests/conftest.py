@@ -56,6 +56,30 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, name: str = "carecoop
     return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.sqlite3')}"
 
 
+def touches_postgresql(item: pytest.Item) -> bool:
+    """Whether a test says anything about PostgreSQL: it runs on the session's app (so on
+    PostgreSQL when TEST_DATABASE_URL is set), or it is the `postgresql` case of a test run on
+    each database. The `sqlite` cases, and tests that need no database at all, say nothing new
+    there: they ran in the SQLite suite."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec else ()
+    databases = {value for value in params if value in ("sqlite", "postgresql")}
+    if databases:
+        return "postgresql" in databases
+    return "app" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL (`make test-postgres`, and make check's PostgreSQL step) only the tests that
+    touch it run, so the rest do not run twice in `make check`."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    elsewhere = [item for item in items if not touches_postgresql(item)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if touches_postgresql(item)]
+
+
 def reset_schema(db: Database) -> None:
     """Drop everything and build the schema from the migrations."""
     with db.engine.begin() as connection:

@@ -222,6 +222,7 @@ def test_make_check_runs_lint_types_contracts_both_databases_and_the_browser_sui
     assert sqlite_suite, "the suite on SQLite"
     assert runs(r"scripts/with-postgres\.sh .*\bpytest\b.*-m \"not browser\""), "on PostgreSQL"
     assert runs(r"\bpytest\b.*-m browser\b"), "the browser suite"
+    assert runs(r"scripts/check-dates\.sh 400\b") and runs(r"scripts/check-dates\.sh 1096\b")
     assert "ensure-system.sh postgres" in script
     assert "ensure-system.sh chromium" in script
     # A part that cannot run fails the run under CI, and the script's status says so.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,22 +79,30 @@ def check(tmp_path: Path):
     return run
 
 
+SQLITE_LANE = [
+    "python -m pytest -q -p no:cacheprovider -n 2 -m not browser",
+    "python [+400d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
+    "python [+1096d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
+]
+OTHER_LANE = [
+    "python -m ruff check .",
+    "python -m mypy",
+    "lint-imports",
+    "ensure postgres",
+    "python [pg] -m pytest -q -p no:cacheprovider -n 2 -m not browser",
+    "ensure chromium",
+    "python -m pytest -q -p no:cacheprovider -n 2 -m browser tests/browser",
+]
+
+
 def test_everything_runs_in_order_and_passes(check):
     status, output, calls = check(ci=True)
     assert status == 0, output
     assert "All checks passed." in output
-    assert calls == [
-        "python -m ruff check .",
-        "python -m mypy",
-        "lint-imports",
-        "python -m pytest -m not browser -q -p no:cacheprovider -n 2",
-        "python [+400d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
-        "python [+1096d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
-        "ensure postgres",
-        "python [pg] -m pytest -m not browser -q -p no:cacheprovider -n 2",
-        "ensure chromium",
-        "python -m pytest -m browser -q -p no:cacheprovider tests/browser",
-    ]
+    # Two lanes side by side: each in its order, the two interleaved as they go.
+    assert [c for c in calls if c in SQLITE_LANE] == SQLITE_LANE
+    assert [c for c in calls if c in OTHER_LANE] == OTHER_LANE
+    assert sorted(calls) == sorted(SQLITE_LANE + OTHER_LANE)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +110,7 @@ def test_everything_runs_in_order_and_passes(check):
     [
         ("ruff", "ruff"),
         ("mypy", "mypy"),
-        ("python -m pytest -m not browser", "tests on SQLite"),
+        ("python -m pytest -q -p no:cacheprovider -n 2 -m not browser", "tests on SQLite"),
         ("[+400d]", "tests 400 days ahead"),
         ("[+1096d]", "tests 3 years ahead"),
         ("[pg]", "tests on PostgreSQL"),
@@ -134,3 +143,33 @@ def test_without_ci_a_missing_part_is_skipped_and_said_so(check, part):
     name = "tests on PostgreSQL" if part == "postgres" else "browser tests in Chromium"
     assert f"--- {name}: SKIPPED" in output
     assert not any(("[pg]" if part == "postgres" else "-m browser") in c for c in calls)
+
+
+def _collected(*paths: str, postgresql: bool) -> set[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+    if postgresql:
+        # Collecting connects to nothing: the address only says "this is the PostgreSQL run".
+        env["TEST_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/carecoop_test"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *paths],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return {line for line in done.stdout.splitlines() if "::" in line}
+
+
+def test_on_postgresql_only_the_tests_that_touch_it_run_again():
+    paths = ("tests/governance/test_tally.py", "tests/rota/test_booking_races.py",
+             "tests/rota/test_alerts.py")  # fmt: skip
+    on_sqlite = _collected(*paths, postgresql=False)
+    on_postgresql = _collected(*paths, postgresql=True)
+    on_the_app = {t for t in on_sqlite if t.startswith("tests/rota/test_alerts.py")}
+    assert on_the_app and on_the_app <= on_postgresql  # every test on the session's app
+    assert {t for t in on_postgresql if t.endswith("[postgresql]")}  # each database's own case
+    assert not {t for t in on_postgresql if t.endswith("[sqlite]")}  # ran on SQLite already
+    assert not {t for t in on_postgresql if "test_tally" in t}  # needs no database at all
+    assert {t for t in on_sqlite if "test_tally" in t}
