@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
+import threading
 
 import click
 from flask import Flask, current_app
@@ -16,7 +19,7 @@ from coop.errors import Invalid
 from coop.models import User
 from coop.passwords import check_password_rule
 from coop.registries import tick_jobs
-from coop.services import accounts, inbox, tokens
+from coop.services import accounts, inbox, tick, tokens
 from coop.web import now
 
 
@@ -90,16 +93,28 @@ def api_token_command(email: str, name: str, scope: str) -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Do everything that is due (send e-mail, close votes, alerts...). Safe to run twice."""
+    """Do everything that is due (send e-mail, close votes, alerts...). Safe to run twice, and
+    two at once: the second does nothing."""
     address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     try:
-        for job in tick_jobs():
-            with _db().transaction() as session:
-                done = job.run(session, now())
-            if done:
-                click.echo(f"{job.name}: {done}")
+        run = tick.run_tick(_db(), tick_jobs(), clock=now, holder=_holder())
     finally:
         inbox.site_address.reset(address)
+    if run is None:
+        click.echo("Another tick is running: nothing done.")
+        return
+    for name, done in run.done.items():
+        if done:
+            click.echo(f"{name}: {done}")
+    if run.failed:
+        raise click.ClickException(
+            "These jobs failed and were rolled back (the log says why): " + ", ".join(run.failed)
+        )
+
+
+def _holder() -> str:
+    """Who holds the tick's lock: this machine and process, for whoever reads the row."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:120]
 
 
 @click.command("seed-demo")

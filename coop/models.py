@@ -227,6 +227,17 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class JobLock(Base):
+    """Who holds the timed job now: one row per lock, taken with a conditional update until
+    `held_until`, so two ticks never overlap and a crashed one frees it when the lease ends."""
+
+    __tablename__ = "job_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Setting(Base):
     """A co-op setting's chosen value; the default lives in the registry with its type."""
 

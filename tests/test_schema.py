@@ -13,6 +13,7 @@ SQLite always runs; PostgreSQL runs when TEST_DATABASE_URL is set (`make test-po
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -311,3 +312,68 @@ CREATE TABLE public.b (
     assert normalise_pg_dump(dump) == normalise_pg_dump(reordered)
     assert len(normalise_pg_dump(dump)) == 2
     assert normalise_pg_dump(dump) != normalise_pg_dump(swapped_columns)
+
+
+def shape(url: str) -> dict[str, object]:
+    """Each table's columns (name, type, nullable) and indexes, as sets: what a database holds,
+    whatever order its columns were added in."""
+    with engine_for(url) as engine, engine.connect() as connection:
+        found = inspect(connection)
+        return {
+            table: (
+                {(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)},
+                {(i["name"], tuple(i["column_names"])) for i in found.get_indexes(table)},
+            )
+            for table in found.get_table_names()
+        }
+
+
+def _as_the_first_0001_and_0006_left_it(connection: Connection) -> None:
+    """Undo what 0001 (2c23d3b) and 0006 (219d593) gained after they were released."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    operations = Operations(MigrationContext.configure(connection))
+    with operations.batch_alter_table("notification") as batch:
+        batch.drop_index("ix_notification_user_id_created_at")
+    with operations.batch_alter_table("audit_event") as batch:
+        batch.drop_index("ix_audit_event_scope_at")
+        batch.drop_column("scope")
+
+
+def test_a_database_made_by_the_first_0001_and_0006_is_brought_up_to_head(
+    backend: Backend,
+) -> None:
+    with backend.scratch("old") as old, backend.scratch("fresh") as fresh:
+        run_migrations(old, lambda connection: schema.upgrade(connection, "0006"))
+        run_migrations(old, _as_the_first_0001_and_0006_left_it)
+        assert "scope" not in {c[0] for c in shape(old)["audit_event"][0]}  # type: ignore[index]
+        run_migrations(old)
+        run_migrations(fresh, lambda connection: schema.upgrade(connection, "0006"))
+        at_0006 = backend.dump(fresh)
+        run_migrations(fresh, lambda connection: schema.upgrade(connection, "0007"))
+        assert backend.dump(fresh) == at_0006  # on what the edited ones built, 0007 does nothing
+        run_migrations(fresh)
+        assert shape(old) == shape(fresh)
+
+
+RELEASED = Path(__file__).resolve().parent / "released_migrations.sha256"
+VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+def test_no_released_migration_has_changed() -> None:
+    """A migration on main is never edited: a database already past it would never see the
+    change. Change the schema with a new migration, and add its line to this list:
+    `sha256sum migrations/versions/NNNN_name.py >> tests/released_migrations.sha256`."""
+    released = dict(
+        reversed(line.split(maxsplit=1)) for line in RELEASED.read_text().splitlines() if line
+    )
+    on_disk = {
+        f"migrations/versions/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(VERSIONS.glob("*.py"))
+    }
+    changed = [name for name, digest in on_disk.items() if released.get(name) not in (None, digest)]
+    unlisted = [name for name in on_disk if name not in released]
+    assert not changed, f"released migrations edited (write a new one instead): {changed}"
+    assert not unlisted, f"add these to {RELEASED.name} (see this test's docstring): {unlisted}"
+    assert set(released) <= set(on_disk), "a released migration was deleted"

@@ -7,6 +7,8 @@ of `.eml` files otherwise, so that nobody needs a mail server to try Carecoop.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -20,6 +22,8 @@ from sqlalchemy.orm import Session
 from coop.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
+#: Messages sent over one connection before it is closed and a new one opened.
+BATCH = 20
 
 
 def queue_mail(
@@ -32,8 +36,14 @@ def queue_mail(
     return message
 
 
-class MailBackend(Protocol):
+class Connection(Protocol):
     def send(self, message: EmailMessage) -> None: ...
+
+
+class MailBackend(Protocol):
+    def connect(self) -> AbstractContextManager[Connection]:
+        """One connection for a batch of messages (one SMTP session, say)."""
+        ...
 
 
 @dataclass
@@ -41,6 +51,10 @@ class FileBackend:
     """Writes each message to `folder` as an .eml file (development and tests)."""
 
     folder: Path
+
+    @contextmanager
+    def connect(self) -> Iterator[FileBackend]:
+        yield self
 
     def send(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +66,8 @@ class FileBackend:
 class SmtpBackend:
     url: str
 
-    def send(self, message: EmailMessage) -> None:
+    @contextmanager
+    def connect(self) -> Iterator[_Smtp]:
         parts = urlsplit(self.url)
         secure = parts.scheme == "smtps"
         port = parts.port or (465 if secure else 587)
@@ -62,48 +77,88 @@ class SmtpBackend:
                 smtp.starttls()
             if parts.username:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
-            smtp.send_message(message)
+            yield _Smtp(smtp)
+
+
+@dataclass
+class _Smtp:
+    smtp: smtplib.SMTP
+
+    def send(self, message: EmailMessage) -> None:
+        self.smtp.send_message(message)
 
 
 def backend_for(smtp_url: str | None, mail_dir: str) -> MailBackend:
     return SmtpBackend(smtp_url) if smtp_url else FileBackend(Path(mail_dir))
 
 
-def send_outbox(session: Session, backend: MailBackend, *, sender: str, now: datetime) -> int:
-    """Send what waits in the outbox; returns how many went. Each message is claimed with a
-    conditional update before it is sent, so two ticks at once never send it twice. A failure
-    is kept with the message and tried again on the next tick, up to MAX_ATTEMPTS."""
-    waiting = list(
-        session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-            .order_by(OutboxMessage.id)
+def send_outbox(
+    session: Session, backend: MailBackend, *, sender: str, now: datetime, batch: int = BATCH
+) -> int:
+    """Send what waits in the outbox; returns how many went.
+
+    Messages go `batch` at a time over one connection, and each one that went is committed at
+    once: the timed job's one exception to "services never commit", because what was sent must
+    stay sent whatever fails next. No transaction (nor SQLite's write lock) is open while mail
+    goes. A failure is kept with its message, which is tried again on the next tick, up to
+    MAX_ATTEMPTS; the batch's connection is dropped and the next batch opens a fresh one. If
+    the server cannot be reached at all, the rest wait for the next tick. Ticks never overlap
+    (coop.services.tick), so nothing else sends these meanwhile.
+    """
+    sent = 0
+    failed: set[int] = set()
+    while True:
+        waiting = [
+            (m.id, m.to_address, m.subject, m.body)
+            for m in session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.attempts < MAX_ATTEMPTS,
+                    OutboxMessage.id.not_in(failed),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(batch)
+            )
+        ]
+        session.commit()
+        if not waiting:
+            return sent
+        try:
+            with backend.connect() as connection:
+                for message_id, to, subject, body in waiting:
+                    email = EmailMessage()
+                    email["From"] = sender
+                    email["To"] = to
+                    email["Subject"] = subject
+                    email["X-Carecoop-Outbox-Id"] = str(message_id)
+                    email.set_content(body)
+                    try:
+                        connection.send(email)
+                    except (OSError, smtplib.SMTPException) as exc:
+                        _failed(session, message_id, exc)
+                        failed.add(message_id)
+                        break
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == message_id)
+                        .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
+                    )
+                    session.commit()
+                    sent += 1
+        except (OSError, smtplib.SMTPException) as exc:  # connecting, or closing
+            first = waiting[0][0]
+            if first not in failed:
+                _failed(session, first, exc)
+            return sent
+
+
+def _failed(session: Session, message_id: int, exc: Exception) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            attempts=OutboxMessage.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
         )
     )
-    sent = 0
-    for message_id in waiting:
-        claimed = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-            .values(sent_at=now, attempts=OutboxMessage.attempts + 1)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            continue
-        message = session.get_one(OutboxMessage, message_id)
-        session.refresh(message)
-        email = EmailMessage()
-        email["From"] = sender
-        email["To"] = message.to_address
-        email["Subject"] = message.subject
-        email["X-Carecoop-Outbox-Id"] = str(message.id)
-        email.set_content(message.body)
-        try:
-            backend.send(email)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.sent_at = None
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            session.flush()
-            continue
-        sent += 1
-    session.flush()
-    return sent
+    session.commit()
