@@ -1,5 +1,11 @@
 """The WSGI entry point: `gunicorn wsgi:app`, or `flask --app wsgi ...` for the CLI."""
 
-from coop import create_app
+import sys
 
-app = create_app()
+from coop import create_app
+from coop.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as refused:  # one line that says what to set, not a traceback
+    sys.exit(f"Carecoop cannot start: {refused}")

@@ -119,9 +119,22 @@ def _holder() -> str:
 
 @click.command("seed-demo")
 @click.option("--json", "as_json", is_flag=True, help="List the demo accounts as JSON.")
+@click.option(
+    "--i-know-this-is-not-production",
+    "not_production",
+    is_flag=True,
+    help="Load the demo in production mode all the same (a staging copy, say).",
+)
 @with_appcontext
-def seed_demo_command(as_json: bool) -> None:
-    """Load the demo co-op (idempotent) and list its sign-ins."""
+def seed_demo_command(as_json: bool, not_production: bool) -> None:
+    """Load the demo co-op (idempotent) and list its sign-ins. Development only: the demo's
+    accounts, an admin among them, have passwords anyone can read in the source."""
+    if current_app.config["CARECOOP_ENV"] == "production" and not not_production:
+        raise click.ClickException(
+            "seed-demo refuses to run in production: the demo's accounts, an admin among them, "
+            "have passwords anyone can read in the source. For a staging copy that holds no real "
+            "people, add --i-know-this-is-not-production."
+        )
     address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     try:
         with _db().transaction() as session:

@@ -2,13 +2,15 @@
 
 `CARECOOP_ENV` chooses the mode: `production` (the default), `development` (what `make run` sets)
 or `test`. Everything else has a sensible default for development; production refuses to start
-without a real `SECRET_KEY`.
+without a real `SECRET_KEY` and ballot key, or with the sign-in limits in memory while gunicorn
+runs several workers (`WEB_CONCURRENCY`).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +85,29 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`. "
             "To try Carecoop on your own computer, use `make run` (development mode)."
         )
+    if mode == "production":
+        _refuse_unsafe_production(config, env)
     return config
+
+
+MAKE_A_KEY = "$(python -c 'import secrets; print(secrets.token_hex(32))')"
+
+
+def _refuse_unsafe_production(config: dict[str, Any], env: Mapping[str, str]) -> None:
+    """What would fail later, or quietly weaken a guard, refuses to start instead, each with
+    one line that says what to set."""
+    if "governance" in config["CARECOOP_DOMAINS"] and not config["CARECOOP_BALLOT_HMAC_KEY"]:
+        raise ConfigError(
+            "CARECOOP_BALLOT_HMAC_KEY is not set: secret ballots need a random key of their own, "
+            f"e.g. `export CARECOOP_BALLOT_HMAC_KEY={MAKE_A_KEY}`, kept apart from SECRET_KEY."
+        )
+    workers = env.get("WEB_CONCURRENCY", "1")
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://") and workers != "1":
+        raise ConfigError(
+            f"WEB_CONCURRENCY is {workers} but the sign-in limits are kept in each worker's "
+            "memory, so each would allow the full number: set CARECOOP_RATELIMIT_STORAGE_URI "
+            "(e.g. redis://localhost:6379/0), or run one worker."
+        )
 
 
 def _kept_secret(path: Path) -> str:

@@ -321,6 +321,7 @@ def production_config(tmp_path: Any, **extra: Any) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "CARECOOP_MAIL_DIR": str(tmp_path / "mail"),
         "CARECOOP_SMTP_URL": None,
+        "CARECOOP_BALLOT_HMAC_KEY": "b" * 64,
         **extra,
     }
 

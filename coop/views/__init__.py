@@ -28,9 +28,9 @@ from coop.services import mail, settings
 
 
 def init_views(app: Flask) -> None:
-    from coop.views import account, admin, auth, home, inbox
+    from coop.views import account, admin, auth, health, home, inbox
 
-    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, inbox.bp):
+    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, inbox.bp, health.bp):
         app.register_blueprint(blueprint)
 
     zone = ZoneInfo(app.config["CARECOOP_TIMEZONE"])
