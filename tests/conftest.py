@@ -8,6 +8,7 @@ real Alembic migrations.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 from collections.abc import Iterator
@@ -117,9 +118,21 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def db(app: Flask) -> Iterator[Database]:
-    """The app's database, with every session inside one transaction rolled back afterwards."""
+def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The app's database, with every session inside one transaction rolled back afterwards.
+    In a module marked `shared_world`, that transaction is a savepoint inside the module's own
+    (see `module_db`), so what the module built once is there for each test, as it was."""
     database: Database = app.extensions["carecoop.db"]
+    if request.node.get_closest_marker("shared_world") is not None:
+        connection = request.getfixturevalue("module_db").test_connection
+        savepoint = connection.begin_nested()
+        database.test_connection = connection
+        try:
+            yield database
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+        return
     connection = database.engine.connect()
     outer = connection.begin()
     database.test_connection = connection
@@ -129,6 +142,54 @@ def db(app: Flask) -> Iterator[Database]:
         database.test_connection = None
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture(scope="module")
+def module_db(app: Flask) -> Iterator[Database]:
+    """For a module marked `shared_world`: one transaction for the whole module, rolled back at
+    its end. A module-scoped fixture builds its world in it once (instead of once per test);
+    each test then runs in a savepoint of it, rolled back after the test."""
+    database: Database = app.extensions["carecoop.db"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    database.test_connection = connection
+    TEST_CLOCK.set(NOW)
+    try:
+        yield database
+    finally:
+        database.test_connection = None
+        outer.rollback()
+        connection.close()
+
+
+def adopt(session: Session, value: Any) -> Any:
+    """A world built once (`module_db`) for this test's session: each record in it (in
+    dataclasses, dicts, lists and tuples) becomes this session's own fresh copy, which loads
+    what it shows from the database as the test finds it. The built objects stay untouched,
+    so no test sees another's changes through them."""
+    if hasattr(value, "__mapper__"):
+        return session.merge(value, load=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value,
+            **{f.name: adopt(session, getattr(value, f.name)) for f in dataclasses.fields(value)},
+        )
+    if isinstance(value, dict):
+        return {k: adopt(session, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(adopt(session, v) for v in value)
+    return value
+
+
+def build_once(db: Database, build: Any, *args: Any) -> Any:
+    """Run `build(session, *args)` in the module's transaction and commit it, for `adopt`."""
+    session = db.new_session(write=True)
+    try:
+        built = build(session, *args)
+        session.commit()
+        return built
+    finally:
+        session.close()
 
 
 @pytest.fixture
@@ -230,9 +291,11 @@ def _fresh_rate_limits() -> Iterator[None]:
 @pytest.fixture
 def make_app(app: Flask) -> Iterator[Any]:
     """Build another app, as a second worker or another mode would be. Building an app fills the
-    process-wide registries (the timed jobs hold the new app's mail folder) and sets the password
-    hasher: both are put back as the session's app left them."""
+    process-wide registries (the timed jobs hold the new app's mail folder), sets the password
+    hasher and, outside test mode, the root logger's handler: all are put back as they were."""
     saved = {f.name: dict(getattr(registry, f.name)) for f in dataclasses.fields(registry)}
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     built: list[Flask] = []
 
     def make(config: dict[str, Any]) -> Flask:
@@ -249,6 +312,8 @@ def make_app(app: Flask) -> Iterator[Any]:
             getattr(registry, name).clear()
             getattr(registry, name).update(items)
         passwords.configure(app.config["CARECOOP_PASSWORD_HASH"])
+        root.handlers[:] = handlers  # a production app sets up logging; pytest's is put back
+        root.setLevel(level)
 
 
 @pytest.fixture

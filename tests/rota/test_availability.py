@@ -16,18 +16,34 @@ from rota.services import availability, visits
 from rota.services import budget as budgets
 from rota.services.availability import Window
 from tests import factories
-from tests.conftest import NOW, audited, element, field_errors, mails_to, post_form, problem
+from tests.conftest import (
+    NOW,
+    adopt,
+    audited,
+    build_once,
+    element,
+    field_errors,
+    mails_to,
+    post_form,
+    problem,
+)
 from tests.rota.test_visits import AFTERNOON, MORNING, RotaWorld, build, plan
 
 TOMORROW = MORNING.date()  # Thursday 26 November 2026
 PLANNERS = ("leader", "representative", "rota_holder")
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db) -> RotaWorld:
+    return build_once(module_db, build)
+
+
 @pytest.fixture
-def world(session) -> RotaWorld:
-    made = build(session)
-    session.commit()
-    return made
+def world(session, built) -> RotaWorld:
+    return adopt(session, built)
 
 
 def _api(session, client, world, actor):

@@ -24,7 +24,7 @@ from rota.services.visits import find_visit
 from teams.services import hats
 from teams.services.standing import standing
 from tests import factories
-from tests.conftest import NOW, audited, csrf_token, element, elements, mails_to
+from tests.conftest import NOW, adopt, audited, build_once, csrf_token, element, elements, mails_to
 from tests.rota.test_visits import MORNING, RotaWorld, build, plan
 
 SECRET_LOG = "SECRET-LOG Mrs H was upset about her son"
@@ -36,9 +36,17 @@ DURING = MORNING + timedelta(minutes=10)
 AFTER = MORNING + timedelta(hours=1, minutes=5)
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db: Any) -> RotaWorld:
+    return build_once(module_db, build)
+
+
 @pytest.fixture
-def world(session: Session) -> RotaWorld:
-    return build(session)
+def world(session: Session, built: RotaWorld) -> RotaWorld:
+    return adopt(session, built)
 
 
 def accepted(session: Session, world: RotaWorld, start: datetime = MORNING) -> Visit:

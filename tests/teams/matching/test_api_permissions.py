@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import NOW, adopt, build_once
 from tests.teams.matching.permissions import ALLOWED, RULES
 from tests.teams.matching.world import ACTORS, World, build, profile_values
 
@@ -116,11 +116,17 @@ def _call(client: Any, f: dict[str, Any], actor: str, action: str, token: str) -
     return True
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db) -> World:
+    return build_once(module_db, build, NOW)
+
+
 @pytest.fixture
-def world(session, clock) -> World:
-    built = build(session, NOW)
-    session.commit()
-    return built
+def world(session, built) -> World:
+    return adopt(session, built)
 
 
 def test_the_api_covers_every_action_but_the_co_ops_own():

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from coop.db import Database
 from coop.errors import Conflict, Forbidden, NotFound
 from teams.matching import (
     consent,
@@ -23,7 +24,7 @@ from teams.matching import (
 )
 from teams.policy import Standing
 from teams.services.standing import find_team, require, standing
-from tests.conftest import NOW
+from tests.conftest import NOW, adopt, build_once
 from tests.teams.matching.permissions import ALLOWED, RULES
 from tests.teams.matching.world import ACTORS, World, build, profile_values
 
@@ -174,9 +175,17 @@ def _predicates(session: Session, world: World, actor: str) -> dict[str, bool]:
     }
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db: Database) -> World:
+    return build_once(module_db, build, NOW)
+
+
 @pytest.fixture
-def world(session: Session) -> World:
-    return build(session, NOW)
+def world(session: Session, built: World) -> World:
+    return adopt(session, built)
 
 
 def test_every_action_has_a_service_call_and_a_predicate(session, world):
