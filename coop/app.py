@@ -10,7 +10,7 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from coop import clock, passwords
+from coop import clock, logs, passwords
 from coop.config import load_config
 from coop.db import Database
 
@@ -26,6 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app = web.CarecoopFlask("coop", instance_path=str(ROOT / "instance"))
     app.config.update(load_config(app.instance_path, config))
+    if app.config["CARECOOP_ENV"] != "test":
+        logs.configure(
+            level=app.config["CARECOOP_LOG_LEVEL"], fmt=app.config["CARECOOP_LOG_FORMAT"]
+        )
     app.url_map.converters["id"] = web.IdConverter
     passwords.configure(app.config["CARECOOP_PASSWORD_HASH"])
     clock.configure(app.config["CARECOOP_TIMEZONE"])

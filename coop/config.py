@@ -49,6 +49,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_STORAGE_URI": env.get("CARECOOP_RATELIMIT_STORAGE_URI", "memory://"),
         "CARECOOP_SIGNIN_RATE_LIMIT": env.get("CARECOOP_SIGNIN_RATE_LIMIT", "60 per minute"),
         "CARECOOP_PASSWORD_HASH": "default",
+        # Logs: `json` lines (production) or `text`; tests leave logging to pytest.
+        "CARECOOP_LOG_FORMAT": env.get(
+            "CARECOOP_LOG_FORMAT", "json" if mode == "production" else "text"
+        ),
+        "CARECOOP_LOG_LEVEL": env.get("CARECOOP_LOG_LEVEL", "INFO"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production",

@@ -67,10 +67,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; on SQLite with WAL, foreign keys and our own BEGIN statements."""
     if url.startswith("sqlite"):

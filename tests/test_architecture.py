@@ -241,3 +241,20 @@ def test_ci_runs_make_check_with_ci_true() -> None:
         ci_set and min(ci_set) < min(make_check) and any("export" in lines[i] for i in ci_set)
     ), "make check must run with CI=true"
     assert "set -e" in "\n".join(lines) or all("||" not in lines[i] for i in make_check)
+
+
+REAL_CLOCK = re.compile(r"\b(?:datetime\.now|datetime\.utcnow|date\.today|time\.time)\(")
+
+
+def test_only_the_apps_clock_reads_the_real_time() -> None:
+    """Every service takes `now` from its caller; the views, API, commands and timed jobs get
+    it from `coop.web.now()`, which tests set through CARECOOP_CLOCK. So nothing else in the
+    packages may read the real clock: a test could not move it."""
+    readers = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for package in ("coop", "teams", "rota", "governance")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if REAL_CLOCK.search(line)
+    ]
+    assert len(readers) == 1 and readers[0].startswith("coop/web.py:"), readers
