@@ -90,9 +90,9 @@ class Registry:
     settings: dict[str, SettingSpec] = field(default_factory=dict)
     home_cards: dict[str, HomeCard] = field(default_factory=dict)
     dashboard_panels: dict[str, DashboardPanel] = field(default_factory=dict)
-    care_activity_providers: dict[str, Callable[[Session, datetime], Iterable[CareActivity]]] = (
-        field(default_factory=dict)
-    )
+    care_activity_providers: dict[
+        str, Callable[[Session, datetime, int | None], Iterable[CareActivity]]
+    ] = field(default_factory=dict)
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     audiences: dict[str, Callable[[Session, User], bool]] = field(default_factory=dict)
 
@@ -113,8 +113,9 @@ def register_dashboard_panel(panel: DashboardPanel) -> None:
 
 
 def register_care_activity_provider(
-    name: str, provider: Callable[[Session, datetime], Iterable[CareActivity]]
+    name: str, provider: Callable[[Session, datetime, int | None], Iterable[CareActivity]]
 ) -> None:
+    """`provider(session, now, user_id)`: everyone's care activity, or only that person's."""
     registry.care_activity_providers[name] = provider
 
 
@@ -148,11 +149,14 @@ def dashboard_panels_for(user: User) -> list[DashboardPanel]:
     return sorted(panels, key=lambda p: (p.order, p.title))
 
 
-def care_activity(session: Session, now: datetime) -> list[CareActivity]:
-    """Everyone whose care activity makes them eligible to join, from every provider."""
+def care_activity(
+    session: Session, now: datetime, *, user_id: int | None = None
+) -> list[CareActivity]:
+    """Everyone whose care activity makes them eligible to join, from every provider; with
+    `user_id`, that one person's (what a home page needs, computed for them alone)."""
     found: list[CareActivity] = []
     for name in sorted(registry.care_activity_providers):
-        found.extend(registry.care_activity_providers[name](session, now))
+        found.extend(registry.care_activity_providers[name](session, now, user_id))
     return found
 
 

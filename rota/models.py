@@ -100,6 +100,8 @@ class Visit(Base):
         UniqueConstraint("pattern_id", "occurrence_at"),
         Index("ix_visit_team_id_starts_at", "team_id", "starts_at"),
         Index("ix_visit_worker_id_starts_at", "worker_id", "starts_at"),
+        # The dashboard and eligibility look across every team by time alone.
+        Index("ix_visit_starts_at", "starts_at"),
         ExcludeConstraint(
             (text("worker_id"), "="),
             (func.tstzrange(text("starts_at"), text("ends_at"), text("'[)'")), "&&"),

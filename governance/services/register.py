@@ -346,10 +346,14 @@ def _could_join(session: Session, now: datetime) -> set[int]:
 
 
 def invitation_for(session: Session, user: User, now: datetime) -> str | None:
-    """The class care activity makes `user` eligible for, when they are not on the register."""
-    if user.id not in _could_join(session, now):
+    """The class care activity makes `user` eligible for, when they are not on the register.
+    Every home page asks this, so it reads this person's activity alone."""
+    on_register = session.scalar(
+        select(Member.id).where(Member.user_id == user.id, Member.status != "left").limit(1)
+    )
+    if on_register is not None:
         return None
-    for activity in care_activity(session, now):
+    for activity in care_activity(session, now, user_id=user.id):
         if activity.user_id == user.id:
             return activity.member_class
     return None

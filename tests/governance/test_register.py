@@ -127,7 +127,9 @@ def test_the_csv_export_writes_care_of_the_co_op_and_defuses_formulas(session):
 def care_activity():
     """A care-activity provider, as `rota` would register one."""
     eligible: list[CareActivity] = []
-    registry.care_activity_providers["test"] = lambda _session, _now: list(eligible)
+    registry.care_activity_providers["test"] = lambda _session, _now, user_id: [
+        a for a in eligible if user_id in (None, a.user_id)
+    ]
     try:
         yield eligible
     finally:

@@ -73,3 +73,17 @@ def test_a_minute_a_week_short_is_not_enough(session, world):
 def test_trial_visits_do_not_count(session, world):
     _confirmed_visits(session, world, minutes=180, kind="trial")
     assert _eligible(session) == set()
+
+
+@pytest.mark.parametrize("minutes", [119, 120])
+def test_one_persons_activity_is_theirs_alone_and_the_same_as_in_the_whole_coops(
+    session, world, minutes
+):
+    """A home page asks for the signed-in person only: the answer for each person is exactly
+    their part of the whole co-op's, and holds no one else."""
+    _confirmed_visits(session, world, minutes=minutes)
+    everyone = _eligible(session)
+    for person in world.people.values():
+        own = {(a.user_id, a.member_class) for a in care_activity(session, NOW, user_id=person.id)}
+        assert own == {e for e in everyone if e[0] == person.id}
+    assert (world.people["booked_worker"].id, "worker") in everyone
