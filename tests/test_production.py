@@ -59,7 +59,8 @@ def test_several_workers_with_the_sign_in_limits_in_memory_refuse_to_start(
 
 
 def _production_app(make_app: Any, tmp_path: Path) -> Any:
-    production = make_app(production_config(tmp_path, **KEYS))
+    # argon2's cheapest parameters: the demo's passwords are not what is tested here.
+    production = make_app(production_config(tmp_path, **KEYS, CARECOOP_PASSWORD_HASH="fast"))
     migrated = production.test_cli_runner().invoke(args=["migrate"])
     assert migrated.exit_code == 0, migrated.output
     return production

@@ -9,14 +9,26 @@ import pytest
 from coop.services import tokens
 from governance.models import Member
 from tests import factories
-from tests.conftest import NOW, post_form
+from tests.conftest import NOW, adopt, build_once, post_form
 from tests.governance import factories as gf
 
 PEOPLE = ("anonymous", "user", "applicant", "member", "left", "secretary", "admin")
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db):
+    return build_once(module_db, _build)
+
+
 @pytest.fixture
-def world(session, clock):
+def world(session, built):
+    return adopt(session, built)
+
+
+def _build(session):
     sec = gf.secretary(session)
     other = gf.member(
         session, member_class="supported", name="Mabel Private", postal_address="9 Hidden Row",

@@ -16,7 +16,7 @@ from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from rota.models import ExtraTimeApproval, PayPeriod, Visit
 from rota.services import budget as budgets
 from rota.services import money, visits
-from tests.conftest import NOW, audited, post_form
+from tests.conftest import NOW, adopt, audited, build_once, post_form
 from tests.rota.money_world import MoneyWorld, add_visit, build, set_rate, set_setting
 
 # Every test here needs the app (its settings registry, and the shared fixtures' teardown).
@@ -27,9 +27,17 @@ def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db) -> MoneyWorld:
+    return build_once(module_db, build)
+
+
 @pytest.fixture
-def world(session) -> MoneyWorld:
-    return build(session)
+def world(session, built) -> MoneyWorld:
+    return adopt(session, built)
 
 
 @pytest.fixture

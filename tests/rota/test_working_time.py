@@ -18,7 +18,7 @@ from coop.errors import Forbidden, Invalid
 from rota.models import Visit
 from rota.services import visits, working_time
 from rota.services.visits import BlockingWarning
-from tests.conftest import NOW, post_form
+from tests.conftest import NOW, adopt, build_once, post_form
 from tests.rota.money_world import MoneyWorld, add_visit, build, set_setting
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -102,9 +102,17 @@ RULES = [
 IDS = [rule.name for rule in RULES]
 
 
+pytestmark = pytest.mark.shared_world
+
+
+@pytest.fixture(scope="module")
+def built(module_db) -> MoneyWorld:
+    return build_once(module_db, build)
+
+
 @pytest.fixture
-def world(session) -> MoneyWorld:
-    return build(session)
+def world(session, built) -> MoneyWorld:
+    return adopt(session, built)
 
 
 def prepare(session: Session, world: MoneyWorld, rule: Rule, worker: str) -> None:

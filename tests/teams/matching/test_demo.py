@@ -17,15 +17,16 @@ from teams.matching import suggestions, vetting
 from teams.matching.demo import IMRAN_OPENING, MARGARET_OPENING, PEOPLE
 from teams.matching.models import Check, EqualityAnswer, Interest, Opening, WorkerProfile
 from teams.services.standing import standing
-from tests.conftest import NOW, row_counts
+from tests.conftest import NOW, build_once, row_counts
+
+pytestmark = pytest.mark.shared_world
 
 
-@pytest.fixture
-def listed(app, session):
+@pytest.fixture(scope="module")
+def listed(app, module_db):
+    """The demo, loaded once for the module (each test runs in a savepoint of it)."""
     with app.app_context():
-        found = demo.seed(session, NOW)
-        session.flush()
-        return found
+        return build_once(module_db, demo.seed, NOW)
 
 
 def _user(session, username):
