@@ -67,10 +67,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+#: On PostgreSQL, how long a statement may wait for a lock, and run, before it is stopped: a
+#: page that would hang instead fails and says so. Migrations lift the statement limit.
+LOCK_TIMEOUT = "10s"
+STATEMENT_TIMEOUT = "30s"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; on SQLite with WAL, foreign keys and our own BEGIN statements."""
+    """An engine for `url`: connections checked before use (a database restarted overnight
+    costs no one an error page); on SQLite with WAL, foreign keys and our own BEGIN statements;
+    on PostgreSQL with lock and statement timeouts."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 5})
+    elif url.startswith("postgresql"):
+        kwargs.setdefault(
+            "connect_args",
+            {"options": f"-c lock_timeout={LOCK_TIMEOUT} -c statement_timeout={STATEMENT_TIMEOUT}"},
+        )
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)

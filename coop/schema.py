@@ -19,6 +19,9 @@ def alembic_config(connection: Connection) -> Config:
 
 
 def upgrade(connection: Connection, revision: str = "head") -> None:
+    if connection.dialect.name == "postgresql":
+        # Building an index on a big table may take longer than a page ever should.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     command.upgrade(alembic_config(connection), revision)
 
 

@@ -303,3 +303,11 @@ def test_locking_a_persons_row_leaves_keys_alone_on_postgresql(db, session, make
         assert session.scalar(text("SELECT 1 FOR NO KEY UPDATE")) == 1
     else:  # SQLite has no row locks: BEGIN IMMEDIATE took the database's write lock instead
         assert "FOR" not in statement.split("FROM")[-1]
+
+
+def test_connections_are_checked_before_use_and_postgresql_statements_time_out(db):
+    assert db.engine.pool._pre_ping  # a database restarted overnight costs no one an error page
+    if db.dialect == "postgresql":
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "30s"
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "10s"
