@@ -7,7 +7,7 @@ of `.eml` files otherwise, so that nobody needs a mail server to try Carecoop.
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,13 +93,20 @@ def backend_for(smtp_url: str | None, mail_dir: str) -> MailBackend:
 
 
 def send_outbox(
-    session: Session, backend: MailBackend, *, sender: str, now: datetime, batch: int = BATCH
+    session: Session,
+    backend: MailBackend,
+    *,
+    sender: str,
+    now: datetime,
+    checkpoint: Callable[[], None],
+    batch: int = BATCH,
 ) -> int:
     """Send what waits in the outbox; returns how many went.
 
-    Messages go `batch` at a time over one connection, and each one that went is committed at
-    once: the timed job's one exception to "services never commit", because what was sent must
-    stay sent whatever fails next. No transaction (nor SQLite's write lock) is open while mail
+    Messages go `batch` at a time over one connection. The caller owns the transaction and
+    hands over `checkpoint` (the timed job passes its session's commit): it is called after
+    each message that went or failed, so what was sent stays sent whatever fails next, and
+    before each batch goes, so no transaction (nor SQLite's write lock) is open while mail
     goes. A failure is kept with its message, which is tried again on the next tick, up to
     MAX_ATTEMPTS; the batch's connection is dropped and the next batch opens a fresh one. If
     the server cannot be reached at all, the rest wait for the next tick. Ticks never overlap
@@ -121,7 +128,7 @@ def send_outbox(
                 .limit(batch)
             )
         ]
-        session.commit()
+        checkpoint()
         if not waiting:
             return sent
         try:
@@ -137,6 +144,7 @@ def send_outbox(
                         connection.send(email)
                     except (OSError, smtplib.SMTPException) as exc:
                         _failed(session, message_id, exc)
+                        checkpoint()
                         failed.add(message_id)
                         break
                     session.execute(
@@ -144,12 +152,13 @@ def send_outbox(
                         .where(OutboxMessage.id == message_id)
                         .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None)
                     )
-                    session.commit()
+                    checkpoint()
                     sent += 1
         except (OSError, smtplib.SMTPException) as exc:  # connecting, or closing
             first = waiting[0][0]
             if first not in failed:
                 _failed(session, first, exc)
+                checkpoint()
             return sent
 
 
@@ -161,4 +170,3 @@ def _failed(session: Session, message_id: int, exc: Exception) -> None:
             attempts=OutboxMessage.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
         )
     )
-    session.commit()

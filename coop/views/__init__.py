@@ -134,7 +134,9 @@ def init_views(app: Flask) -> None:
     register_tick_job(
         TickJob(
             "send_outbox",
-            lambda session, now: mail.send_outbox(session, backend, sender=sender, now=now),
+            lambda session, now: mail.send_outbox(
+                session, backend, sender=sender, now=now, checkpoint=session.commit
+            ),
             order=99,
         )
     )
