@@ -13,9 +13,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
+# One pip run for everything make check needs (it installs what make run needs too).
+$(VENV)/.installed-dev: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV) || { scripts/ensure-system.sh venv && python3 -m venv $(VENV); }
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@touch $@
+	@touch $(VENV)/.installed $@
 
 ## run: install, migrate, load the demo co-op, and serve on http://127.0.0.1:5000
 run: $(VENV)/.installed
