@@ -7,6 +7,7 @@ real Alembic migrations.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -133,11 +134,18 @@ def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[Database]:
             if savepoint.is_active:
                 savepoint.rollback()
         return
+    with _in_one_transaction(database):
+        yield database
+
+
+@contextlib.contextmanager
+def _in_one_transaction(database: Database) -> Iterator[None]:
+    """Every session of `database` inside one connection's transaction, rolled back at the end."""
     connection = database.engine.connect()
     outer = connection.begin()
     database.test_connection = connection
     try:
-        yield database
+        yield
     finally:
         database.test_connection = None
         outer.rollback()
@@ -150,16 +158,9 @@ def module_db(app: Flask) -> Iterator[Database]:
     its end. A module-scoped fixture builds its world in it once (instead of once per test);
     each test then runs in a savepoint of it, rolled back after the test."""
     database: Database = app.extensions["carecoop.db"]
-    connection = database.engine.connect()
-    outer = connection.begin()
-    database.test_connection = connection
     TEST_CLOCK.set(NOW)
-    try:
+    with _in_one_transaction(database):
         yield database
-    finally:
-        database.test_connection = None
-        outer.rollback()
-        connection.close()
 
 
 def adopt(session: Session, value: Any) -> Any:
@@ -183,13 +184,8 @@ def adopt(session: Session, value: Any) -> Any:
 
 def build_once(db: Database, build: Any, *args: Any) -> Any:
     """Run `build(session, *args)` in the module's transaction and commit it, for `adopt`."""
-    session = db.new_session(write=True)
-    try:
-        built = build(session, *args)
-        session.commit()
-        return built
-    finally:
-        session.close()
+    with db.transaction() as session:
+        return build(session, *args)
 
 
 @pytest.fixture

@@ -356,13 +356,9 @@ class SignedIn:
 def built(module_db: Any) -> tuple[Facts, dict[str, SignedIn]]:
     """The world, built once for the module's 300 tests (each runs in a savepoint, rolled back
     after it), read into plain values."""
-    session = module_db.new_session(write=True)
-    try:
+    with module_db.transaction() as session:
         world = build(session, NOW)
-        session.commit()
         return _facts(world), {name: SignedIn(u.get_id()) for name, u in world.people.items()}
-    finally:
-        session.close()
 
 
 def test_every_action_of_the_table_has_a_page_or_a_reason_why_not() -> None:
