@@ -13,19 +13,17 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from coop import demo, schema
+from coop import demo, extension, schema
 from coop.db import Database
 from coop.errors import Invalid
 from coop.models import User
 from coop.passwords import check_password_rule
-from coop.registries import tick_jobs
-from coop.services import accounts, inbox, tick, tokens
+from coop.services import accounts, tick, tokens
 from coop.web import now
 
 
 def _db() -> Database:
-    db: Database = current_app.extensions["carecoop.db"]
-    return db
+    return extension.of(current_app).db
 
 
 @click.command("migrate")
@@ -95,11 +93,8 @@ def api_token_command(email: str, name: str, scope: str) -> None:
 def tick_command() -> None:
     """Do everything that is due (send e-mail, close votes, alerts...). Safe to run twice, and
     two at once: the second does nothing."""
-    address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
-    try:
-        run = tick.run_tick(_db(), tick_jobs(), clock=now, holder=_holder())
-    finally:
-        inbox.site_address.reset(address)
+    app = extension.of(current_app)
+    run = tick.run_tick(app, app.registry.sorted_tick_jobs(), clock=now, holder=_holder())
     if run is None:
         click.echo("Another tick is running: nothing done.")
         return
@@ -135,13 +130,10 @@ def seed_demo_command(as_json: bool, not_production: bool) -> None:
             "have passwords anyone can read in the source. For a staging copy that holds no real "
             "people, add --i-know-this-is-not-production."
         )
-    address = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
-    try:
-        with _db().transaction() as session:
-            listed = demo.seed(session, now())
-            existing = set(session.scalars(select(User.username)))
-    finally:
-        inbox.site_address.reset(address)
+    app = extension.of(current_app)
+    with app.db.transaction() as session:
+        listed = demo.seed(session, now(), app.registry.sorted_demo_parts())
+        existing = set(session.scalars(select(User.username)))
     rows = [
         {
             "username": a.username,

@@ -1,20 +1,17 @@
 """The co-op's time zone, for showing times to people and for recurring visits. Instants are
-stored in UTC; this is only how they are read out. Set once by `create_app`."""
+stored in UTC; this is only how they are read out. The zone is the current app's
+(`CARECOOP_TIMEZONE`, kept in `coop.extension`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-_zone = {"zone": ZoneInfo("Europe/London")}
-
-
-def configure(name: str) -> None:
-    _zone["zone"] = ZoneInfo(name)
+from coop.extension import current
 
 
 def zone() -> ZoneInfo:
-    return _zone["zone"]
+    return current().zone
 
 
 def local(moment: datetime) -> datetime:

@@ -145,10 +145,10 @@ class Database:
 
 
 def database() -> Database:
-    from flask import current_app
+    """The current app's database."""
+    from coop.extension import current
 
-    db: Database = current_app.extensions["carecoop.db"]
-    return db
+    return current().db
 
 
 def mark_writing() -> None:

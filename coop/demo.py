@@ -1,9 +1,9 @@
 """The demo co-op that a newcomer meets after `make run`: believable people, plain names, the
-same passwords on every run. Each domain adds its part through `register_demo_part`."""
+same passwords on every run. Each domain adds its part to the app's registry (`Registry.add_demo_part`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,16 +68,6 @@ STAFF = (
     ),
 )
 
-DemoPart = Callable[[Session, datetime, dict[str, User]], list[DemoAccount]]
-_parts: dict[str, tuple[int, DemoPart]] = {}
-
-
-def register_demo_part(name: str, part: DemoPart, order: int = 50) -> None:
-    """A domain's part of the demo: given the accounts made so far (by username), it adds its
-    records idempotently and returns the accounts it made, for the printed sign-ins."""
-    _parts[name] = (order, part)
-
-
 def ensure_account(session: Session, account: DemoAccount, now: datetime) -> User:
     """The demo account, made once; a second run finds it and changes nothing."""
     user = session.scalar(select(User).where(User.username == account.username))
@@ -95,15 +85,20 @@ def ensure_account(session: Session, account: DemoAccount, now: datetime) -> Use
     return user
 
 
-def seed(session: Session, now: datetime) -> list[DemoAccount]:
-    """Load the demo co-op; running it again adds nothing. Returns every demo account."""
+def seed(
+    session: Session,
+    now: datetime,
+    parts: Iterable[Callable[[Session, datetime, dict[str, User]], list[DemoAccount]]],
+) -> list[DemoAccount]:
+    """Load the demo co-op (the staff, then each domain's part, as the app's registry lists
+    them); running it again adds nothing. Returns every demo account."""
     made = {a.username: ensure_account(session, a, now) for a in STAFF}
     if settings.get(session, "on_call_facilitator") is None:
         settings.update_settings(
             session, made["alex"], {"on_call_facilitator": str(made["priya"].id)}, now=now
         )
     listed = {a.username: a for a in STAFF}
-    for _order, part in sorted(_parts.values(), key=lambda p: p[0]):
+    for part in parts:
         for account in part(session, now, made):
             # Later parts find earlier parts' people by username (a demo person is one account).
             # Someone an earlier part made keeps that part's e-mail and password, so each person

@@ -8,47 +8,52 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
+from coop.extension import current
+
 MIN_LENGTH = 12
 MIN_SCORE = 3
 
-_DEFAULT = PasswordHasher()
-# The cheapest parameters argon2 accepts: for tests only, where hashing cost is pure waste.
-_FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
+class Passwords:
+    """An app's password hashing: argon2-cffi's default parameters, or (`fast`, for tests
+    only, where hashing cost is pure waste) the cheapest it accepts."""
 
-class _Hashing:
-    hasher: PasswordHasher = _DEFAULT
-    dummy_hash: str | None = None
+    def __init__(self, mode: str = "default") -> None:
+        self.hasher = (
+            PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+            if mode == "fast"
+            else PasswordHasher()
+        )
+        self._dummy_hash: str | None = None
 
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
 
-_state = _Hashing()
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
-
-def configure(mode: str) -> None:
-    """`default` (argon2-cffi's parameters) or `fast` (tests)."""
-    hasher = _FAST if mode == "fast" else _DEFAULT
-    if hasher is not _state.hasher:
-        _state.hasher = hasher
-        _state.dummy_hash = None
+    def dummy_hash(self) -> str:
+        """A hash to verify against when the account is unknown, so that both paths do the
+        same work and take as long."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash("no account has this password, ever")
+        return self._dummy_hash
 
 
 def hash_password(password: str) -> str:
-    return _state.hasher.hash(password)
+    """With the current app's hasher."""
+    return current().passwords.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _state.hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return current().passwords.verify(password_hash, password)
 
 
 def dummy_hash() -> str:
-    """A hash to verify against when the account is unknown, so that both paths do the same
-    work and take as long."""
-    if _state.dummy_hash is None:
-        _state.dummy_hash = _state.hasher.hash("no account has this password, ever")
-    return _state.dummy_hash
+    return current().passwords.dummy_hash()
 
 
 @dataclass(frozen=True)

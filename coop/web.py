@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import Token
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.ctx import AppContext, _sentinel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -29,10 +31,12 @@ from werkzeug.exceptions import HTTPException, Unauthorized
 from werkzeug.routing import BaseConverter, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
+from coop import extension
 from coop.db import READ_ONLY_METHODS, current_session, discard_session
 from coop.errors import DomainError, Forbidden
+from coop.extension import Carecoop
 from coop.models import User
-from coop.services import audit, inbox, tokens
+from coop.services import audit, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,8 +48,6 @@ PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 log = logging.getLogger(__name__)
-login_manager = LoginManager()
-csrf = CSRFProtect()
 
 
 def _numbers_up_to(limit: int) -> str:
@@ -79,7 +81,29 @@ class IdConverter(BaseConverter):
         return str(int(value))
 
 
+class CarecoopAppContext(AppContext):
+    """Flask's app context, which also makes the app's own (`coop.extension`) current while it
+    is pushed, and puts back the one before when it is popped."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._carecoop_tokens: list[Token[Carecoop]] = []
+
+    def push(self) -> None:
+        self._carecoop_tokens.append(extension.activate(extension.of(self.app)))
+        super().push()
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        try:
+            super().pop(exc)
+        finally:
+            extension.deactivate(self._carecoop_tokens.pop())
+
+
 class CarecoopFlask(Flask):
+    def app_context(self) -> AppContext:
+        return CarecoopAppContext(self)
+
     def dispatch_request(self) -> BaseResponse:
         """Run the view, then commit its transaction once; roll back on error. A deadlock or
         serialization failure is retried, up to three attempts in all."""
@@ -145,7 +169,6 @@ def _rollback() -> None:
 # Sign-in ----------------------------------------------------------------------------------------
 
 
-@login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """Load the user named by the session or remember-me cookie, refusing stale generations."""
     uid, sep, generation = user_id.partition(":")
@@ -157,7 +180,6 @@ def _load_user(user_id: str) -> User | None:
     return user
 
 
-@login_manager.unauthorized_handler
 def _unauthorized() -> BaseResponse:
     if is_api_request():
         raise Unauthorized("Sign in, or send a personal API token as `Authorization: Bearer ...`.")
@@ -170,7 +192,6 @@ def _before_request() -> None:
     rid = request.headers.get("X-Request-Id", "")
     g.request_id = rid if REQUEST_ID_RE.match(rid) else str(uuid.uuid4())
     g.request_id_token = audit.request_id.set(g.request_id)
-    g.site_address_token = inbox.site_address.set(current_app.config.get("CARECOOP_BASE_URL"))
     if request.routing_exception is not None:
         return  # a 404 or 405 answers first; there is nothing to sign in to or protect
     view = current_app.view_functions.get(request.endpoint or "")
@@ -181,7 +202,7 @@ def _before_request() -> None:
     # "this form expired"; everyone else's writes need the CSRF token unless they use a token.
     anonymous_api = is_api_request() and not current_user.is_authenticated
     if request.method not in READ_ONLY_METHODS and not g.get("api_token") and not anonymous_api:
-        csrf.protect()
+        current_app.extensions["csrf"].protect()
 
 
 def _authenticate_api_token() -> None:
@@ -235,9 +256,6 @@ def _teardown(_exc: BaseException | None) -> None:
     token = g.pop("request_id_token", None)
     if token is not None:
         audit.request_id.reset(token)
-    address = g.pop("site_address_token", None)
-    if address is not None:
-        inbox.site_address.reset(address)
 
 
 # Errors -------------------------------------------------------------------------------------------
@@ -380,11 +398,12 @@ def _handle_unexpected(exc: Exception) -> BaseResponse:
 def init_web(app: Flask) -> None:
     """Wire the request cycle. Must run after flask-smorest's Api(app), whose own handler
     would otherwise answer every HTTP error with its JSON."""
-    app.url_map.converters["id"] = IdConverter
-    login_manager.init_app(app)
+    login_manager = LoginManager(app)
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
     login_manager.login_view = "auth.sign_in"
     login_manager.session_protection = "basic"
-    csrf.init_app(app)
+    CSRFProtect(app)
     app.before_request(_before_request)
     app.after_request(_after_request)
     app.teardown_appcontext(_teardown)

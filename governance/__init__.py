@@ -4,29 +4,27 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    """The co-op's pages, API and commands, settings, timed jobs, home cards and demo."""
+    from coop import extension
     from coop.api import register_api_blueprint
-    from coop.demo import register_demo_part
-    from coop.registries import (
-        HomeCard,
-        TickJob,
-        register_home_card,
-        register_setting,
-        register_tick_job,
-    )
+    from coop.registries import HomeCard, TickJob
     from governance import api, views
     from governance.cli import governance_cli
     from governance.demo import seed_governance
     from governance.services import elections, meetings, proposals
 
+    registry = extension.of(app).registry
     app.cli.add_command(governance_cli)
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.blp)
-    register_tick_job(TickJob("close_votes", proposals.close_due, order=20))
-    register_tick_job(TickJob("close_elections", elections.close_due, order=21))
-    for spec in (*meetings.SETTINGS, *elections.SETTINGS):
-        register_setting(spec)
-    register_demo_part("governance", seed_governance, order=80)
-    for card in (
+    registry.add_demo_part("governance", seed_governance, order=80)
+    registry.extend(
+        settings=(*meetings.SETTINGS, *elections.SETTINGS),
+        tick_jobs=(
+            TickJob("close_votes", lambda _, s, now: proposals.close_due(s, now), 20),
+            TickJob("close_elections", lambda _, s, now: elections.close_due(s, now), 21),
+        ),
+        home_cards=(
         HomeCard(
             "coop_invitation",
             "You can join the co-op",
@@ -68,5 +66,5 @@ def init_app(app: Flask) -> None:
             views.shows_register_card,
             order=32,
         ),
-    ):
-        register_home_card(card)
+        ),
+    )

@@ -100,11 +100,11 @@ def verify_command(proposal: int) -> None:
     """
     from flask import current_app
 
-    from coop.db import Database
     from coop.errors import NotFound
+    from coop.extension import current
     from governance.services import ballot_log
 
-    db: Database = current_app.extensions["carecoop.db"]
+    db = current().db
     key = current_app.config["CARECOOP_BALLOT_HMAC_KEY"]
     with db.transaction(write=False) as session:
         try:

@@ -3,114 +3,84 @@ arrivals and visit logs, pay, the personal budget and calendar feeds."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from flask import Flask
 
-from coop import events
-from coop.api import register_api_blueprint
-from coop.registries import HomeCard, TickJob, register_home_card, register_tick_job
+from coop.registries import HomeCard, TickJob
+from rota import handlers as handlers  # connects the rota's signal handlers, once
 
 
 def init_app(app: Flask) -> None:
-    from rota import api, demo, views
-    from rota.services import patterns
-
-    app.register_blueprint(views.bp)
-    register_api_blueprint(app, api.blp)
-    register_tick_job(TickJob("rota_extend_horizons", patterns.extend_horizons, order=30))
-    register_home_card(
-        HomeCard(
-            "my_visits",
-            "My visits",
-            "Your visits in every team, open visits you could take, and "
-            "“I've arrived” and “I'm leaving”.",
-            "rota.my_visits",
-            lambda user: user.is_active,
-            order=2,
-            audience="works_in_teams",
-        )
-    )
-    # Working time, money (pay, the budget), calendar feeds and the co-op's figures ---------------
-    from rota.services import budget, working_time
-    from rota.views import money as money_views
-
-    working_time.register()
-    budget.register()
-    money_views.register()
-    register_home_card(
-        HomeCard(
-            "my_pay",
-            "My timesheets and invoices",
-            "If you are paid for visits: your time and pay each month, and your hourly rate.",
-            "rota.my_pay",
-            lambda user: user.is_active,
-            order=20,
-            audience="paid_worker",
-        )
-    )
-    register_home_card(
-        HomeCard(
-            "my_calendar",
-            "My visits in my calendar",
-            "A private address that puts your visits in your phone's or computer's calendar.",
-            "rota.my_calendar",
-            lambda user: user.is_active,
-            order=21,
-            audience="works_in_teams",
-        )
-    )
-    # ----------------------------------------------------------------------------------------------
-    # Arrivals, "I need help" and visit logs: their settings and the alerts' timed job ------------
-    from coop.registries import register_setting
-    from rota.services import day_to_day
-
-    for spec in day_to_day.SETTINGS:
-        register_setting(spec)
-    register_tick_job(
-        TickJob(
-            "rota_arrival_alerts",
-            lambda session, moment: day_to_day.send_alerts(
-                session, moment, base_url=app.config["CARECOOP_BASE_URL"]
-            ),
-            order=40,
-        )
-    )
-    # ----------------------------------------------------------------------------------------------
-    # Availability and leave: the leave warning, and "My availability and leave" -------------------
-    from rota.services import availability
-
-    availability.register()
-    register_home_card(
-        HomeCard(
-            "my_availability",
-            "My availability and leave",
-            "When you can usually be booked, and the days you are away.",
-            "rota.my_availability",
-            lambda user: user.is_active,
-            order=22,
-            audience="works_in_teams",
-        )
-    )
-    # ----------------------------------------------------------------------------------------------
-    # The team's menu links to its rota and, for those who may see it, its budget.
-    from rota import policy
+    """The rota's pages and API, settings, timed jobs, home cards, dashboard panel, team tabs,
+    history words, care activity and demo."""
+    from coop import extension
+    from coop.api import register_api_blueprint
+    from rota import api, demo, policy, views
+    from rota.services import budget, day_to_day, eligibility, patterns, working_time
+    from rota.views import money
     from teams.views import TeamTab, register_history_words, register_team_tab
 
-    register_team_tab(TeamTab("rota.week", "Rota", policy.can_view_rota))
-    register_history_words(HISTORY_WORDS)
-    from coop.registries import register_care_activity_provider
-    from rota.services import eligibility
+    registry = extension.of(app).registry
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.blp)
+    registry.extend(
+        settings=(*working_time.SETTINGS, *budget.SETTINGS, *day_to_day.SETTINGS),
+        tick_jobs=(
+            TickJob("rota_extend_horizons", lambda _, s, now: patterns.extend_horizons(s, now), 30),
+            TickJob(
+                "rota_arrival_alerts",
+                lambda app, s, now: day_to_day.send_alerts(s, now, base_url=app.mail.base_url),
+                40,
+            ),
+        ),
+        home_cards=HOME_CARDS,
+        dashboard_panels=(money.FIGURES_PANEL,),
+    )
+    register_team_tab(app, TeamTab("rota.week", "Rota", policy.can_view_rota))
+    register_team_tab(app, TeamTab("rota.budget", "Budget", policy.can_view_budget))
+    register_history_words(app, HISTORY_WORDS)
+    registry.add_care_activity_provider("rota", eligibility.care_activity)
+    registry.add_demo_part("rota", demo.seed, order=20)
 
-    register_care_activity_provider("rota", eligibility.care_activity)
-    register_team_tab(TeamTab("rota.budget", "Budget", policy.can_view_budget))
-    events.trial_agreed.connect(_on_trial_agreed, weak=False)
-    events.trial_cancelled.connect(_on_trial_cancelled, weak=False)
-    events.member_left.connect(_on_member_left, weak=False)
-    events.team_closed.connect(_on_team_closed, weak=False)
-    demo.register()
 
+HOME_CARDS = (
+    HomeCard(
+        "my_visits",
+        "My visits",
+        "Your visits in every team, open visits you could take, and "
+        "“I've arrived” and “I'm leaving”.",
+        "rota.my_visits",
+        lambda user: user.is_active,
+        order=2,
+        audience="works_in_teams",
+    ),
+    HomeCard(
+        "my_pay",
+        "My timesheets and invoices",
+        "If you are paid for visits: your time and pay each month, and your hourly rate.",
+        "rota.my_pay",
+        lambda user: user.is_active,
+        order=20,
+        audience="paid_worker",
+    ),
+    HomeCard(
+        "my_calendar",
+        "My visits in my calendar",
+        "A private address that puts your visits in your phone's or computer's calendar.",
+        "rota.my_calendar",
+        lambda user: user.is_active,
+        order=21,
+        audience="works_in_teams",
+    ),
+    HomeCard(
+        "my_availability",
+        "My availability and leave",
+        "When you can usually be booked, and the days you are away.",
+        "rota.my_availability",
+        lambda user: user.is_active,
+        order=22,
+        audience="works_in_teams",
+    ),
+)
 
 # The rota's actions, as the team's history page says them (after the person's name).
 HISTORY_WORDS = {
@@ -147,78 +117,3 @@ HISTORY_WORDS = {
     "visits.paused": "paused visits for a hospital stay",
     "pause.ended_early": "ended a pause in visits early",
 }
-
-
-def _on_trial_agreed(
-    trial: Any,
-    *,
-    session: Any,
-    actor: Any,
-    now: datetime,
-    team_id: int,
-    worker_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    **_: Any,
-) -> None:
-    """Matching agreed a trial: the rota books the visit (a clash fails the agreement)."""
-    from rota.services.visits import book_trial_visit
-
-    book_trial_visit(
-        session,
-        team_id=team_id,
-        worker_id=worker_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        actor=actor,
-        now=now,
-    )
-
-
-def _on_trial_cancelled(
-    trial: Any,
-    *,
-    session: Any,
-    actor: Any,
-    now: datetime,
-    team_id: int,
-    worker_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    **_: Any,
-) -> None:
-    """One side stopped before the trial visit: that visit is called off, and nothing else."""
-    from rota.services.visits import cancel_trial_visit
-
-    cancel_trial_visit(
-        session,
-        team_id=team_id,
-        worker_id=worker_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        actor=actor,
-        now=now,
-    )
-
-
-def _on_member_left(
-    membership: Any, *, session: Any, actor: Any, now: datetime, effective_at: datetime, **_: Any
-) -> None:
-    """Someone leaving a team is not booked there after their leaving date."""
-    from rota.services.visits import cancel_future_visits
-
-    if membership.user_id is not None:
-        cancel_future_visits(
-            session,
-            membership.team_id,
-            worker_id=membership.user_id,
-            after=effective_at,
-            actor=actor,
-            now=now,
-        )
-
-
-def _on_team_closed(team: Any, *, session: Any, actor: Any, now: datetime, **_: Any) -> None:
-    from rota.services.visits import cancel_future_visits
-
-    cancel_future_visits(session, team.id, worker_id=None, after=now, actor=actor, now=now)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.clock import zone
-from coop.demo import DemoAccount, register_demo_part
+from coop.demo import DemoAccount
 from coop.models import User
 from rota.models import Pattern, Visit
 from rota.services import budget, day_to_day, money, patterns, swaps, visits
@@ -169,7 +169,3 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
             now=now,
         )
     return []
-
-
-def register() -> None:
-    register_demo_part("rota", seed, order=20)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.demo import DemoAccount, ensure_account, register_demo_part
+from coop.demo import DemoAccount, ensure_account
 from coop.models import User
 from teams.models import Team
 from teams.policy import Standing
@@ -112,7 +112,3 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
                    email="rosa.lindqvist@carecoop.example", kind="volunteer", base_url="http://127.0.0.1:5000",
                    now=now)
     return list(PEOPLE)
-
-
-def register() -> None:
-    register_demo_part("teams", seed, order=10)

@@ -265,8 +265,3 @@ class RecordsAccess(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-
-# Matching's tables belong to teams (DESIGN.md); importing them here lets Alembic and
-# `create_all` see them wherever the teams models are loaded.
-from teams.matching import models as _matching_models  # noqa: E402, F401

@@ -24,11 +24,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, make_url, select, text
 from sqlalchemy.orm import Session
 
-from coop import create_app, passwords, schema
-from coop.app import limiter
+from coop import create_app, extension, schema
 from coop.db import Base, Database, make_engine
 from coop.models import AuditEvent, OutboxMessage, User
-from coop.registries import registry
 from coop.services import settings
 from tests import factories
 from tests.clock import NOW, TEST_CLOCK, Clock
@@ -112,30 +110,53 @@ def test_config(url: str, tmp: Path, **extra: Any) -> dict[str, Any]:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = database_url(tmp_path_factory)
     application = create_app(test_config(url, tmp_path_factory.mktemp("app")))
-    reset_schema(application.extensions["carecoop.db"])
+    reset_schema(extension.of(application).db)
     yield application
     # Close the pool's connections: psycopg warns (an error here) about one left to the GC.
-    application.extensions["carecoop.db"].engine.dispose()
+    extension.of(application).db.engine.dispose()
 
 
 @pytest.fixture
 def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[Database]:
     """The app's database, with every session inside one transaction rolled back afterwards.
     In a module marked `shared_world`, that transaction is a savepoint inside the module's own
-    (see `module_db`), so what the module built once is there for each test, as it was."""
-    database: Database = app.extensions["carecoop.db"]
-    if request.node.get_closest_marker("shared_world") is not None:
-        connection = request.getfixturevalue("module_db").test_connection
-        savepoint = connection.begin_nested()
-        database.test_connection = connection
-        try:
+    (see `module_db`), so what the module built once is there for each test, as it was.
+
+    The app is the current one for the test (`coop.extension.current()`), as it is for a
+    request, so that the services a test calls directly use its time zone, hasher and
+    registries. (Not a whole app context: a request would then share the test's `g`.)"""
+    with _current(app):
+        database = extension.of(app).db
+        if request.node.get_closest_marker("shared_world") is not None:
+            connection = request.getfixturevalue("module_db").test_connection
+            savepoint = connection.begin_nested()
+            database.test_connection = connection
+            try:
+                yield database
+            finally:
+                if savepoint.is_active:
+                    savepoint.rollback()
+            return
+        with _in_one_transaction(database):
             yield database
-        finally:
-            if savepoint.is_active:
-                savepoint.rollback()
-        return
-    with _in_one_transaction(database):
-        yield database
+
+
+@pytest.fixture
+def app_is_current(app: Flask) -> Iterator[None]:
+    """For a test that drives the services on a database of its own (a race test's scratch
+    database): the session app is the current one, for its time zone, hasher and registries.
+    Threads the test starts see it too if they run in a copy of its context."""
+    with _current(app):
+        yield
+
+
+@contextlib.contextmanager
+def _current(app: Flask) -> Iterator[None]:
+    token = extension.activate(extension.of(app))
+    try:
+        yield
+    finally:
+        extension.deactivate(token)
 
 
 @contextlib.contextmanager
@@ -157,9 +178,9 @@ def module_db(app: Flask) -> Iterator[Database]:
     """For a module marked `shared_world`: one transaction for the whole module, rolled back at
     its end. A module-scoped fixture builds its world in it once (instead of once per test);
     each test then runs in a savepoint of it, rolled back after the test."""
-    database: Database = app.extensions["carecoop.db"]
+    database = extension.of(app).db
     TEST_CLOCK.set(NOW)
-    with _in_one_transaction(database):
+    with _current(app), _in_one_transaction(database):
         yield database
 
 
@@ -199,12 +220,19 @@ def session(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: Flask, db: Database) -> FlaskClient:
+    _fresh_rate_limits(app)
     return app.test_client()
+
+
+def _fresh_rate_limits(app: Flask) -> None:
+    """The session app's limiter counts in memory, across tests: each test starts with none."""
+    extension.of(app).limiter.reset()
 
 
 @pytest.fixture
 def make_client(app: Flask, db: Database) -> Any:
     """A test client signed in as `user` (without the cost of the sign-in form)."""
+    _fresh_rate_limits(app)
 
     def make(user: User | None = None) -> FlaskClient:
         c = app.test_client()
@@ -276,20 +304,11 @@ def clock() -> Clock:
 # More apps --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    """Flask-Limiter counts in process memory, across tests: start each test with none."""
-    yield
-    if limiter.initialized:
-        limiter.reset()
-
-
 @pytest.fixture
 def make_app(app: Flask) -> Iterator[Any]:
-    """Build another app, as a second worker or another mode would be. Building an app fills the
-    process-wide registries (the timed jobs hold the new app's mail folder), sets the password
-    hasher and, outside test mode, the root logger's handler: all are put back as they were."""
-    saved = {f.name: dict(getattr(registry, f.name)) for f in dataclasses.fields(registry)}
+    """Build another app, as a second worker or another mode would be. What an app owns is its
+    own (`coop.extension`); only logging is the process's, and a production app sets up the
+    root logger's handler: it is put back as it was."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     built: list[Flask] = []
@@ -303,11 +322,7 @@ def make_app(app: Flask) -> Iterator[Any]:
         yield make
     finally:
         for other in built:
-            other.extensions["carecoop.db"].engine.dispose()
-        for name, items in saved.items():
-            getattr(registry, name).clear()
-            getattr(registry, name).update(items)
-        passwords.configure(app.config["CARECOOP_PASSWORD_HASH"])
+            extension.of(other).db.engine.dispose()
         root.handlers[:] = handlers  # a production app sets up logging; pytest's is put back
         root.setLevel(level)
 
@@ -316,7 +331,7 @@ def make_app(app: Flask) -> Iterator[Any]:
 def second_app(db: Database, make_app: Any, tmp_path: Path) -> Flask:
     """A second app instance on the same database (and, in tests, the same transaction)."""
     other: Flask = make_app(test_config(db.url, tmp_path))
-    other.extensions["carecoop.db"].test_connection = db.test_connection
+    extension.of(other).db.test_connection = db.test_connection
     return other
 
 
@@ -493,12 +508,17 @@ def row_counts(session: Session) -> dict[str, int]:
     }
 
 
+def demo_parts() -> list[Any]:
+    """The current app's demo parts, in order, for `coop.demo.seed`."""
+    return extension.current().registry.sorted_demo_parts()
+
+
 def settings_form(session: Session) -> dict[str, str]:
     """Every co-op setting as the settings page's form holds it now: what a browser would send
     back if the admin changed nothing."""
     typed = {}
     for name, value in settings.all_values(session).items():
-        if registry.settings[name].type == "bool":
+        if extension.current().registry.settings[name].type == "bool":
             if value is True:
                 typed[name] = "on"
         else:

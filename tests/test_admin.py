@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from coop import extension
 from coop.models import AuditEvent, Setting
-from coop.registries import SettingSpec, registry
+from coop.registries import SettingSpec
 from coop.services import audit, settings
 from tests.conftest import (
     NOW,
@@ -35,9 +36,9 @@ VISITS_CAP = SettingSpec(
 
 
 @pytest.fixture
-def visits_cap(monkeypatch: pytest.MonkeyPatch) -> SettingSpec:
+def visits_cap(db: Any, monkeypatch: pytest.MonkeyPatch) -> SettingSpec:
     """An int setting, registered as a domain would register it, for the length of a test."""
-    monkeypatch.setitem(registry.settings, VISITS_CAP.name, VISITS_CAP)
+    monkeypatch.setitem(extension.current().registry.settings, VISITS_CAP.name, VISITS_CAP)
     return VISITS_CAP
 
 

@@ -106,6 +106,23 @@ def test_the_contracts_fail_when_coop_imports_a_domain(
     assert f"coop.policy -> {domain}" in output
 
 
+def test_the_contracts_fail_when_teams_imports_matching(
+    tree: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`teams.matching` is a layer of its own above the rest of teams: the teams models
+    importing it (as they once did, for its tables) breaks the contract."""
+    broken = copy_tree(tmp_path_factory.mktemp("broken-matching"))
+    models = broken / "teams" / "models.py"
+    models.write_text(models.read_text() + "\nfrom teams.matching import models as _m  # noqa\n")
+
+    done = lint_imports(broken)
+    output = flat(done.stdout + done.stderr)
+    assert done.returncode != 0, output
+    matching = contract_config()["importlinter:contract:matching"]["name"]
+    assert f"{flat(matching)} BROKEN" in output
+    assert "teams.models is not allowed to import teams.matching" in output
+
+
 def test_every_domain_package_is_in_the_contract() -> None:
     roots = root_packages()
     assert set(packages_in_repo()) <= set(roots), (
@@ -258,3 +275,98 @@ def test_only_the_apps_clock_reads_the_real_time() -> None:
         if REAL_CLOCK.search(line)
     ]
     assert len(readers) == 1 and readers[0].startswith("coop/web.py:"), readers
+
+
+# No module-level mutable state -----------------------------------------------------------------
+
+MUTATORS = frozenset(
+    {"append", "add", "clear", "discard", "extend", "insert", "pop", "popitem", "remove",
+     "setdefault", "update", "__setitem__"}
+)  # fmt: skip
+
+
+CONTEXT_LOCALS = frozenset({"g"})
+
+
+def module_state_changes(source: str) -> list[str]:
+    """Where code changes a name the module holds at its top level (defined or imported there):
+    `NAME[...] = `, `NAME.attr = `, `NAME.update(...)` and the like, `global NAME`, and `del`.
+    A name bound anew inside a function (a parameter, a local) is that function's own, and
+    Flask's `g` is the request's (a context-local proxy), not the module's."""
+    tree = ast.parse(source)
+    held: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            held |= {t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):
+            held |= {a.asname or a.name for a in node.names}
+    held -= CONTEXT_LOCALS
+    found = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        args = function.args
+        own = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        own |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                own.add(node.id)
+        outside = held - own
+
+        def root(expr: ast.expr, outside: set[str] = outside) -> str | None:
+            while isinstance(expr, ast.Attribute | ast.Subscript):
+                expr = expr.value
+            return expr.id if isinstance(expr, ast.Name) and expr.id in outside else None
+
+        for node in ast.walk(function):
+            name = None
+            if isinstance(node, ast.Global | ast.Nonlocal):
+                found += [f"{node.lineno}: global {n}" for n in node.names]
+            elif isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+                targets = (
+                    node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+                )
+                for target in targets:
+                    if isinstance(target, ast.Attribute | ast.Subscript) and (name := root(target)):
+                        found.append(f"{node.lineno}: {name} changed")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MUTATORS
+                and (name := root(node.func.value))
+            ):
+                found.append(f"{node.lineno}: {name}.{node.func.attr}()")
+    return found
+
+
+def test_no_module_holds_state_that_code_changes() -> None:
+    """What an app owns lives on the app (`coop.extension`): no code in the packages changes
+    a module's own dict, list or object, so two apps in one process never share one."""
+    changes = [
+        f"{path.relative_to(ROOT)}:{change}"
+        for package in ("coop", "teams", "rota", "governance")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for change in module_state_changes(path.read_text())
+    ]
+    assert changes == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "TABS = {}\ndef register(tab):\n    TABS[tab.name] = tab\n",
+        "WORDS = {}\ndef register(words):\n    WORDS.update(words)\n",
+        "from coop.x import registry\ndef add(card):\n    registry.cards.append(card)\n",
+        "class S: pass\nstate = S()\ndef configure(z):\n    state.zone = z\n",
+        "hook = None\ndef set_hook(f):\n    global hook\n    hook = f\n",
+    ],
+)
+def test_the_state_check_sees_each_way_of_changing_a_module(source: str) -> None:
+    assert module_state_changes(source)
+
+
+def test_the_state_check_leaves_a_functions_own_names_alone() -> None:
+    source = "TABS = {}\ndef build(TABS):\n    TABS['a'] = 1\ndef other():\n    found = {}\n    found['a'] = 1\n"
+    assert module_state_changes(source) == []

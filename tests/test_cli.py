@@ -20,6 +20,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 import tests.conftest
+from coop import extension
 from coop.app import load_models
 from coop.config import DOMAINS
 from coop.db import Base, Database, make_engine
@@ -279,7 +280,7 @@ def test_migrate_builds_a_fresh_database_and_does_nothing_the_second_time(
     registries back afterwards), on an empty SQLite file."""
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     fresh: Flask = make_app(tests.conftest.test_config(url, tmp_path))
-    assert fresh.extensions["carecoop.db"].url == url
+    assert extension.of(fresh).db.url == url
 
     def schema_and_version() -> tuple[list[Any], list[Any]]:
         engine = make_engine(url)

@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from coop import extension
 from coop.db import WRITE_OPTION, Database, UTCDateTime, current_session, mark_writing
 from coop.errors import Conflict
 from coop.models import ApiToken, AuditEvent, OutboxMessage, Setting, SignInFailure, User
@@ -165,7 +166,7 @@ def test_a_session_begins_the_way_its_work_needs(write, db, standalone):
 def test_a_writing_request_begins_immediate_and_a_reading_one_does_not(
     app, db, standalone, monkeypatch
 ):
-    monkeypatch.setitem(app.extensions, "carecoop.db", standalone)
+    monkeypatch.setattr(extension.of(app), "db", standalone)
     seen = Statements(standalone.engine)
     client = app.test_client()
     try:
@@ -198,7 +199,7 @@ def probe_app(make_app: Any, db: Database, tmp_path: Any) -> Flask:
     from tests.conftest import test_config as app_config
 
     probe: Flask = make_app(app_config(db.url, tmp_path))
-    probe.extensions["carecoop.db"].test_connection = db.test_connection
+    extension.of(probe).db.test_connection = db.test_connection
 
     def read() -> str:
         current_session().scalar(select(func.count()).select_from(User))
@@ -242,7 +243,7 @@ def probe_app(make_app: Any, db: Database, tmp_path: Any) -> Flask:
 def test_a_request_asks_for_a_writing_session_when_it_may_write(
     method, path, writing, probe_app, monkeypatch
 ):
-    database: Database = probe_app.extensions["carecoop.db"]
+    database: Database = extension.of(probe_app).db
     asked: list[bool] = []
     real = database.new_session
 

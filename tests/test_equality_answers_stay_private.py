@@ -24,7 +24,7 @@ from rota.models import Leave, Pause, Swap, Visit
 from teams.matching.models import EqualityAnswer, Interest, Opening, Trial, WorkerProfile
 from teams.matching.vocabulary import EQUALITY_QUESTIONS
 from teams.models import Hat, Membership, RecordsAccess, Team
-from tests.conftest import NOW
+from tests.conftest import NOW, demo_parts
 
 MARKER = "zqmark"
 # Where each URL parameter's values come from: a few real ids of that kind of record.
@@ -98,7 +98,7 @@ def _urls(app: Flask, session: Session) -> list[str]:
 @pytest.fixture
 def demo_with_markers(app: Flask, session: Session) -> dict[str, User]:
     with app.app_context():
-        demo.seed(session, NOW)
+        demo.seed(session, NOW, demo_parts())
     _plant_markers(session)
     session.commit()
     return {u.username: u for u in session.scalars(select(User))}

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from coop import logs
+from coop import extension, logs
 from tests.conftest import element
 from tests.conftest import test_config as app_config
 
@@ -48,7 +48,7 @@ def log_lines(logged: Any) -> Any:
 @pytest.fixture
 def failing_app(make_app: Any, db: Any, tmp_path: Path) -> Flask:
     app: Flask = make_app(app_config(db.url, tmp_path))
-    app.extensions["carecoop.db"].test_connection = db.test_connection
+    extension.of(app).db.test_connection = db.test_connection
 
     def boom() -> str:
         raise RuntimeError("the care plan's page broke")

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from coop import extension
 from coop.models import OutboxMessage
-from coop.registries import tick_jobs
 from coop.services import mail
 from tests.conftest import NOW
 
@@ -47,12 +47,12 @@ def queue(session: Session, *addresses: str) -> list[OutboxMessage]:
 
 
 def send_outbox_job() -> Any:
-    [job] = [j for j in tick_jobs() if j.name == "send_outbox"]
+    [job] = [j for j in extension.current().registry.sorted_tick_jobs() if j.name == "send_outbox"]
     return job
 
 
 def tick(session: Session) -> int:
-    done = send_outbox_job().run(session, NOW)
+    done = send_outbox_job().run(extension.current(), session, NOW)
     session.commit()
     return int(done)
 

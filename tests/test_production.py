@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from coop import extension
 from coop.config import ConfigError
 from coop.models import User
 from tests.conftest import test_config as app_config
@@ -72,7 +73,7 @@ def test_seed_demo_refuses_in_production(make_app, tmp_path):
     assert refused.exit_code == 1
     assert "seed-demo refuses to run in production" in refused.output
     assert "--i-know-this-is-not-production" in refused.output
-    db = production.extensions["carecoop.db"]
+    db = extension.of(production).db
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 0
 

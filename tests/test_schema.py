@@ -358,18 +358,18 @@ def test_a_database_made_by_the_first_0001_and_0006_is_brought_up_to_head(
 
 
 RELEASED = Path(__file__).resolve().parent / "released_migrations.sha256"
-VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+VERSIONS = Path(__file__).resolve().parent.parent / "coop" / "migrations" / "versions"
 
 
 def test_no_released_migration_has_changed() -> None:
     """A migration on main is never edited: a database already past it would never see the
     change. Change the schema with a new migration, and add its line to this list:
-    `sha256sum migrations/versions/NNNN_name.py >> tests/released_migrations.sha256`."""
+    `sha256sum coop/migrations/versions/NNNN_name.py >> tests/released_migrations.sha256`."""
     released = dict(
         reversed(line.split(maxsplit=1)) for line in RELEASED.read_text().splitlines() if line
     )
     on_disk = {
-        f"migrations/versions/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
+        f"coop/migrations/versions/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(VERSIONS.glob("*.py"))
     }
     changed = [name for name, digest in on_disk.items() if released.get(name) not in (None, digest)]

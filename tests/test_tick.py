@@ -3,6 +3,7 @@ do every job once, and the outbox never sends a message twice, whatever fails mi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from email.message import EmailMessage
@@ -13,9 +14,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coop import extension
 from coop.db import Database
 from coop.models import JobLock, OutboxMessage
-from coop.registries import TickJob, registry, tick_jobs
+from coop.registries import TickJob
 from coop.services import mail, tick
 from tests.conftest import NOW
 from tests.rota.test_booking_races import DATABASES, all_at_once, scratch_database
@@ -67,13 +69,15 @@ def planted_job(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A job before the outbox that fails on a bad row, as a real one might."""
     ran: list[str] = []
 
-    def fails(session: Session, now: Any) -> int:
+    def fails(_app: Any, session: Session, now: Any) -> int:
         ran.append("planted")
         session.add(OutboxMessage(to_address="x", subject="y", body="z", created_at=now))
         session.flush()
         raise ValueError("a visit with no team")
 
-    monkeypatch.setitem(registry.tick_jobs, "planted", TickJob("planted", fails, order=1))
+    monkeypatch.setitem(
+        extension.current().registry.tick_jobs, "planted", TickJob("planted", fails, order=1)
+    )
     return ran
 
 
@@ -105,7 +109,10 @@ def test_a_tick_finds_the_lock_held_and_does_nothing(app, db, session, spy):
     assert "Another tick is running: nothing done." in result.output
     assert spy.ids == []
     # A lock whose holder died frees itself when the lease ends.
-    assert tick.run_tick(db, tick_jobs(), clock=lambda: NOW + tick.LEASE, holder="me")
+    current = extension.current()
+    assert tick.run_tick(
+        current, current.registry.sorted_tick_jobs(), clock=lambda: NOW + tick.LEASE, holder="me"
+    )
     assert len(spy.ids) == 1
 
 
@@ -119,17 +126,18 @@ def test_two_ticks_started_together_do_every_job_once(app, race, tmp_path: Path,
             ran: list[str] = []
             skipped = threading.Event()
 
-            def counted(session: Session, now: Any) -> int:
+            def counted(_app: Any, session: Session, now: Any) -> int:
                 ran.append("counted")
                 # The winner holds on until the other tick has found the lock taken, so the two
                 # really overlap.
                 assert skipped.wait(timeout=30)
                 return 1
 
-            jobs = [TickJob("counted", counted, order=1), *tick_jobs()]
+            on_scratch = dataclasses.replace(extension.of(app), db=db)
+            jobs = [TickJob("counted", counted, order=1), *on_scratch.registry.sorted_tick_jobs()]
 
             def one_tick(holder: str) -> Any:
-                run = tick.run_tick(db, jobs, clock=lambda: NOW, holder=holder)
+                run = tick.run_tick(on_scratch, jobs, clock=lambda: NOW, holder=holder)
                 if run is None:
                     skipped.set()
                 return run
@@ -146,24 +154,26 @@ def test_two_ticks_started_together_do_every_job_once(app, race, tmp_path: Path,
 
 def test_an_smtp_failure_mid_batch_resends_nothing_already_sent(session, spy):
     ids = queue(session, 7)
-    [job] = [j for j in tick_jobs() if j.name == "send_outbox"]
+    [job] = [j for j in extension.current().registry.sorted_tick_jobs() if j.name == "send_outbox"]
     spy.fail_at = 3
-    assert job.run(session, NOW) == 6  # the third failed; the rest went on a fresh connection
+    assert (
+        job.run(extension.current(), session, NOW) == 6
+    )  # the third failed; the rest went on a fresh connection
     assert spy.ids == ids[:2] + ids[3:]
     failed = session.get_one(OutboxMessage, ids[2])
     session.refresh(failed)
     assert failed.sent_at is None and failed.attempts == 1
     assert failed.last_error == "OSError: 421 the mail server went away"
     # The next tick sends only what did not go.
-    assert job.run(session, NOW) == 1
+    assert job.run(extension.current(), session, NOW) == 1
     assert spy.ids == ids[:2] + ids[3:] + [ids[2]]
-    assert job.run(session, NOW) == 0
+    assert job.run(extension.current(), session, NOW) == 0
     assert sorted(spy.ids) == ids
 
 
 def test_the_outbox_sends_in_batches_over_one_connection_each(session, spy):
     ids = queue(session, mail.BATCH * 2 + 1)
-    [job] = [j for j in tick_jobs() if j.name == "send_outbox"]
-    assert job.run(session, NOW) == len(ids)
+    [job] = [j for j in extension.current().registry.sorted_tick_jobs() if j.name == "send_outbox"]
+    assert job.run(extension.current(), session, NOW) == len(ids)
     assert spy.ids == ids
     assert spy.connections == 3

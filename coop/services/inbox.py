@@ -4,19 +4,15 @@ person has an address."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coop.errors import NotFound
+from coop.extension import current
 from coop.models import Notification, User
 from coop.services.mail import queue_mail
-
-#: The site's address (CARECOOP_BASE_URL), set by the web layer and the CLI, so that an
-#: e-mail can carry a link a person can follow; None leaves the link out.
-site_address: ContextVar[str | None] = ContextVar("carecoop_site_address", default=None)
 
 
 def notify(
@@ -49,7 +45,7 @@ def notify(
         )
     session.add_all(n for _, n in told)
     session.flush()
-    base = site_address.get()
+    base = current().mail.base_url  # CARECOOP_BASE_URL: the e-mail links to the message
     for person, note in told:
         if not person.email:
             continue

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.errors import Invalid
+from coop.extension import current
 from coop.models import Setting, User, UserRole
-from coop.registries import SettingSpec, registry
+from coop.registries import SettingSpec
 from coop.services import audit
 
 MAX_ID = 2**63 - 1
@@ -18,7 +19,7 @@ MAX_ID = 2**63 - 1
 
 def spec(name: str) -> SettingSpec:
     try:
-        return registry.settings[name]
+        return current().registry.settings[name]
     except KeyError:
         raise KeyError(f"no setting named {name!r} is registered") from None
 
@@ -31,7 +32,7 @@ def get(session: Session, name: str) -> Any:
 
 def all_values(session: Session) -> dict[str, Any]:
     stored = {s.name: s.value for s in session.scalars(select(Setting))}
-    return {name: stored.get(name, s.default) for name, s in registry.settings.items()}
+    return {name: stored.get(name, s.default) for name, s in current().registry.settings.items()}
 
 
 def parse(session: Session, s: SettingSpec, raw: str | None) -> Any:

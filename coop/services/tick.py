@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 
+from coop import extension
 from coop.db import Database
+from coop.extension import Carecoop
 from coop.models import JobLock
 from coop.registries import TickJob
 
@@ -59,24 +61,27 @@ def release_lock(db: Database, holder: str) -> None:
 
 
 def run_tick(
-    db: Database, jobs: Sequence[TickJob], *, clock: Callable[[], datetime], holder: str
+    app: Carecoop, jobs: Sequence[TickJob], *, clock: Callable[[], datetime], holder: str
 ) -> TickRun | None:
-    """Run each job once, in order, each in a transaction of its own; None (and nothing done)
-    when another tick holds the lock."""
+    """Run each job once, in order, for `app` (on its database, with it the current app), each
+    in a transaction of its own; None (and nothing done) when another tick holds the lock."""
+    db = app.db
     if not take_lock(db, holder, clock()):
         log.info("tick skipped: another tick is running", extra={"holder": holder})
         return None
     run = TickRun()
+    token = extension.activate(app)
     try:
         for job in jobs:
             try:
                 with db.transaction() as session:
-                    run.done[job.name] = job.run(session, clock())
+                    run.done[job.name] = job.run(app, session, clock())
             except Exception:
                 run.failed.append(job.name)
                 log.exception("tick job %s failed; the jobs after it still run", job.name)
             else:
                 log.info("tick job %s did %d", job.name, run.done[job.name])
     finally:
+        extension.deactivate(token)
         release_lock(db, holder)
     return run

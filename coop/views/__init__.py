@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask, g, url_for
+from flask import Flask, current_app, g, url_for
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coop import policy
-from coop.clock import describe_span
+from coop import extension, policy
+from coop.clock import describe_span, local
 from coop.db import current_session
 from coop.models import ROLE_LABELS, OutboxMessage, User
-from coop.registries import (
-    DashboardPanel,
-    HomeCard,
-    SettingSpec,
-    TickJob,
-    register_dashboard_panel,
-    register_home_card,
-    register_setting,
-    register_tick_job,
-)
+from coop.registries import DashboardPanel, HomeCard, SettingSpec, TickJob
 from coop.services import mail, settings
 
 
@@ -32,8 +22,12 @@ def init_views(app: Flask) -> None:
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, inbox.bp, health.bp):
         app.register_blueprint(blueprint)
-
-    zone = ZoneInfo(app.config["CARECOOP_TIMEZONE"])
+    carecoop = extension.of(app)
+    registry = carecoop.registry
+    # Sign-in attempts are limited per address, by this app's own limiter.
+    app.view_functions["auth.sign_in"] = carecoop.limiter.limit(
+        _signin_limit, methods=["POST"]
+    )(auth.sign_in)
 
     @app.context_processor
     def _globals() -> dict[str, object]:
@@ -41,8 +35,8 @@ def init_views(app: Flask) -> None:
 
     @app.template_filter("local_time")
     def _local_time(moment: datetime) -> str:
-        local = moment.astimezone(zone)
-        return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+        at = local(moment)
+        return f"{at:%a} {at.day} {at:%b %Y, %H:%M}"
 
     @app.template_filter("local_span")
     def _local_span(span: tuple[datetime, datetime]) -> str:
@@ -50,10 +44,10 @@ def init_views(app: Flask) -> None:
 
     @app.template_filter("local_day")
     def _local_day(moment: datetime) -> str:
-        local = moment.astimezone(zone)
-        return f"{local.day} {local:%B %Y}"
+        at = local(moment)
+        return f"{at.day} {at:%B %Y}"
 
-    register_setting(
+    registry.add_setting(
         SettingSpec(
             name="coop_name",
             label="The co-op's name",
@@ -62,7 +56,7 @@ def init_views(app: Flask) -> None:
             help="Shown at the top of every page and in e-mails.",
         )
     )
-    register_setting(
+    registry.add_setting(
         SettingSpec(
             name="on_call_facilitator",
             label="Facilitator on call",
@@ -116,11 +110,11 @@ def init_views(app: Flask) -> None:
             order=10,
         ),
     ):
-        register_home_card(card)
-    register_dashboard_panel(
+        registry.add_home_card(card)
+    registry.add_dashboard_panel(
         DashboardPanel("on_call", "On call", policy.is_staff, _on_call_panel, order=1)
     )
-    register_dashboard_panel(
+    registry.add_dashboard_panel(
         DashboardPanel(
             "outbox",
             "E-mail waiting to go",
@@ -129,17 +123,19 @@ def init_views(app: Flask) -> None:
             order=90,
         )
     )
-    backend = mail.backend_for(app.config["CARECOOP_SMTP_URL"], app.config["CARECOOP_MAIL_DIR"])
-    sender = app.config["CARECOOP_MAIL_FROM"]
-    register_tick_job(
-        TickJob(
-            "send_outbox",
-            lambda session, now: mail.send_outbox(
-                session, backend, sender=sender, now=now, checkpoint=session.commit
-            ),
-            order=99,
-        )
+    registry.add_tick_job(TickJob("send_outbox", _send_outbox, order=99))
+
+
+def _send_outbox(app: extension.Carecoop, session: Session, now: datetime) -> int:
+    """The timed job: the app's waiting e-mail, through its own backend."""
+    return mail.send_outbox(
+        session, app.mail.backend, sender=app.mail.sender, now=now, checkpoint=session.commit
     )
+
+
+def _signin_limit() -> str:
+    limit: str = current_app.config["CARECOOP_SIGNIN_RATE_LIMIT"]
+    return limit
 
 
 def _coop_name() -> str:

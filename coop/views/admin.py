@@ -13,9 +13,9 @@ from werkzeug.wrappers import Response
 from coop import policy
 from coop.db import current_session
 from coop.errors import Invalid, NotFound
+from coop.extension import current
 from coop.forms import AuditSearchForm, ConfirmForm, InviteForm
 from coop.models import AuditEvent, User
-from coop.registries import registry
 from coop.services import accounts, settings
 from coop.views.forms import apply_errors
 from coop.web import now
@@ -96,7 +96,7 @@ def settings_page() -> Response | tuple[str, int]:
         # added since the page was loaded) keeps its value.
         typed = {
             name: request.form.get(name)
-            for name, spec in registry.settings.items()
+            for name, spec in current().registry.settings.items()
             if name in request.form or spec.type == "bool"
         }
         try:
@@ -114,11 +114,11 @@ def settings_page() -> Response | tuple[str, int]:
             return redirect(url_for("admin.settings_page"))
     values = settings.all_values(session)
     groups: dict[str, list[Any]] = {}
-    for spec in sorted(registry.settings.values(), key=lambda s: (s.group, s.label)):
+    for spec in sorted(current().registry.settings.values(), key=lambda s: (s.group, s.label)):
         groups.setdefault(spec.group, []).append(spec)
     people = {
         spec.name: settings.people_with_role(session, spec.role)
-        for spec in registry.settings.values()
+        for spec in current().registry.settings.values()
         if spec.type == "user" and spec.role
     }
     return render_template(

@@ -8,7 +8,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from coop.app import limiter
 from coop.db import current_session
 from coop.errors import Invalid
 from coop.forms import JoinForm, NewPasswordForm, ResetRequestForm, SignInForm
@@ -30,14 +29,10 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _signin_limit() -> str:
-    limit: str = current_app.config["CARECOOP_SIGNIN_RATE_LIMIT"]
-    return limit
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_signin_limit, methods=["POST"])
 def sign_in() -> Response | str:
+    """Sign in by e-mail address or username. Attempts are rate-limited per address (the
+    app's limiter wraps this view: `coop.views.init_views`)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
     form = SignInForm()

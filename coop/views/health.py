@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from coop import schema
 from coop.db import Database
+from coop.extension import current
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -19,7 +20,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    db: Database = current_app.extensions["carecoop.db"]
+    db: Database = current().db
     try:
         with db.engine.connect() as connection:
             migrations = "at head" if schema.at_head(connection) else "behind: run migrate"

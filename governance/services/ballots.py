@@ -9,7 +9,6 @@ For a secret vote no audit event names the voter and the time: the log is the au
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from coop import pauses
 from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
@@ -33,10 +33,6 @@ from governance.models import (
 )
 from governance.services import ballot_log
 from governance.services.register import standing
-
-#: Race tests set this to pause between reading the log's head and appending to it, so that two
-#: ballots really meet there; it is None otherwise.
-between_check_and_write: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,8 +106,7 @@ def append_ballot(
     last = ballot_log.head(session, proposal.id)
     seq = (last.seq if last else 0) + 1
     previous = last.hash if last else ballot_log.GENESIS
-    if between_check_and_write is not None:
-        between_check_and_write()
+    pauses.pause_point("governance.ballot.before_append")
     entry = LogEntry(
         proposal_id=proposal.id,
         seq=seq,

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coop.errors import Conflict, Invalid, NotFound
+from coop.extension import current
 from coop.models import User
-from coop.registries import care_activity
 from coop.services import audit
 from governance import policy
 from governance.models import (
@@ -334,7 +334,7 @@ def could_join_count(session: Session, actor: User, *, now: datetime) -> int:
 
 
 def _could_join(session: Session, now: datetime) -> set[int]:
-    eligible = {a.user_id for a in care_activity(session, now)}
+    eligible = {a.user_id for a in current().registry.care_activity(session, now)}
     if not eligible:
         return set()
     on_register = set(
@@ -353,7 +353,7 @@ def invitation_for(session: Session, user: User, now: datetime) -> str | None:
     )
     if on_register is not None:
         return None
-    for activity in care_activity(session, now, user_id=user.id):
+    for activity in current().registry.care_activity(session, now, user_id=user.id):
         if activity.user_id == user.id:
             return activity.member_class
     return None

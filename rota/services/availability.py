@@ -3,7 +3,7 @@
 A person keeps their own weekly windows (when they can usually be booked, in local time) and
 their leave (whole local days). The team's planners see their bookable members' windows and
 leave, and nobody else's. Offering a visit to someone on leave that day warns, never blocks
-(`leave_warnings`, registered in `visits.warning_checks`). A hospital stay (or other pause)
+(`leave_warnings`, one of `visits.warning_checks()`). A hospital stay (or other pause)
 cancels the team's visits on its days without charge (`budget.pause_visits`), and tells the
 people who were booked.
 """
@@ -34,14 +34,6 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 PAUSE_REASONS = ("hospital", "other")
 MAX_WINDOWS = 50
 CANCELLABLE = ("offered", "accepted", "open")
-
-
-def register() -> None:
-    """The leave and pause warnings (called from `rota.init_app`)."""
-    from rota.services.visits import warning_checks
-
-    warning_checks["leave"] = leave_warnings
-    warning_checks["pause"] = pause_warnings
 
 
 def _day_words(day: date) -> str:
@@ -195,7 +187,7 @@ def _local_days(starts_at: datetime, ends_at: datetime) -> list[date]:
 
 
 def leave_warnings(session: Session, visit: Visit, worker: User | None, now: datetime) -> list[str]:
-    """The warning check registered with `warning_checks`: "<name> is on leave on <day>" for
+    """One of `visits.warning_checks()`: "<name> is on leave on <day>" for
     each local day of the visit that falls in the person's leave. Never blocks; writes
     nothing."""
     if worker is None:
@@ -218,7 +210,7 @@ def leave_warnings(session: Session, visit: Visit, worker: User | None, now: dat
 
 
 def pause_warnings(session: Session, visit: Visit, worker: User | None, now: datetime) -> list[str]:
-    """The warning check registered with `warning_checks`: a visit planned on a day the team's
+    """One of `visits.warning_checks()`: a visit planned on a day the team's
     visits are paused (a hospital stay). Never blocks; writes nothing."""
     days = _local_days(visit.starts_at, visit.ends_at)
     pauses = list(

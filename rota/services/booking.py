@@ -10,29 +10,17 @@ ever bypassed, the write itself fails and the answer is the same 409.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coop import pauses
 from coop.clock import describe_span
 from coop.errors import Conflict
 from coop.models import User
 from rota.models import LIVE_STATES, Visit
-
-
-@dataclass
-class Guards:
-    """Switches for the race tests, which must show each guard holding on its own: the row lock
-    can be turned off, and a pause put between the check and the write."""
-
-    row_lock: bool = True
-    between_check_and_write: Callable[[], None] | None = None
-
-
-guards = Guards()
 
 
 class DoubleBooking(Conflict):
@@ -51,13 +39,15 @@ def lock_people(session: Session, user_ids: Iterable[int]) -> None:
     """Lock each person's row, in id order so that two bookings never wait on each other in a
     circle. FOR NO KEY UPDATE, not FOR UPDATE, so inserts that merely point at them still go."""
     ids = sorted(set(user_ids))
-    if ids and guards.row_lock:
-        session.execute(
-            select(User.id)
-            .where(User.id.in_(ids))
-            .order_by(User.id)
-            .with_for_update(key_share=True)
-        ).all()
+    if ids:
+        _lock_rows(session, ids)
+
+
+def _lock_rows(session: Session, ids: list[int]) -> None:
+    """The lock itself (the race tests take it away, to show the constraint holds alone)."""
+    session.execute(
+        select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update(key_share=True)
+    ).all()
 
 
 def find_clash(
@@ -104,9 +94,8 @@ def write_guarded(
     ignore: int | None = None,
 ) -> None:
     """Run `write` (which adds or changes a visit and flushes) inside a savepoint, after the
-    optional test pause; turn the exclusion constraint's refusal into the same DoubleBooking."""
-    if guards.between_check_and_write is not None:
-        guards.between_check_and_write()
+    race tests' pause point; turn the exclusion constraint's refusal into the same DoubleBooking."""
+    pauses.pause_point("rota.booking.before_write")
     try:
         with session.begin_nested():
             write()

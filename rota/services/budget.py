@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from coop.clock import local
 from coop.errors import Invalid
 from coop.models import User
-from coop.registries import SettingSpec, register_setting
+from coop.registries import SettingSpec
 from coop.services import audit
 from coop.services import settings as coop_settings
 from rota import policy
@@ -42,9 +42,9 @@ from rota.services.money import (
 from teams.policy import Standing
 from teams.services.standing import require, scope
 
-
-def register() -> None:
-    """The co-op's settings and the overspend warning (called from `rota.init_app`)."""
+#: The co-op's settings for what a visit costs the budget.
+SETTINGS = tuple(
+    SettingSpec(name, label, "int", 0, help_text, group="Rota", minimum=0, maximum=100_000)
     for name, label, help_text in (
         (
             "coop_contribution_bp",
@@ -57,13 +57,8 @@ def register() -> None:
             "Added to employed workers' visits (National Insurance, pension, holiday), in "
             "hundredths of a percent: 2000 is 20%.",
         ),
-    ):
-        register_setting(
-            SettingSpec(name, label, "int", 0, help_text, group="Rota", minimum=0, maximum=100_000)
-        )
-    from rota.services.visits import warning_checks
-
-    warning_checks["budget"] = overspend_warnings
+    )
+)
 
 
 def cost_pence(
@@ -277,7 +272,7 @@ def set_budget(
 def overspend_warnings(
     session: Session, visit: Visit, worker: User | None, now: datetime
 ) -> list[str]:
-    """The warning check registered with `warning_checks`: a visit that would take the team's
+    """One of `visits.warning_checks()`: a visit that would take the team's
     budget period over. Never blocks; writes nothing."""
     if worker is None:
         return []

@@ -33,10 +33,21 @@ class Planned:
     warnings: list[str] = field(default_factory=list)
 
 
-#: Checks run before a visit is saved, each giving warnings in plain words. Other parts of the
-#: rota (working time, leave, the budget) add theirs here: (session, visit, worker, now) -> list.
+#: A check run before a visit is saved, giving warnings in plain words.
 WarningCheck = Callable[[Session, Visit, User | None, datetime], list[str]]
-warning_checks: dict[str, WarningCheck] = {}
+
+
+def warning_checks() -> dict[str, WarningCheck]:
+    """The checks run before a visit is saved, by name: the budget, leave and pauses, and
+    working time. (Imported here, not at the top: each of them imports this module.)"""
+    from rota.services import availability, budget, working_time
+
+    return {
+        "budget": budget.overspend_warnings,
+        "leave": availability.leave_warnings,
+        "pause": availability.pause_warnings,
+        "working_time": working_time.working_time_warnings,
+    }
 
 
 class BlockingWarning(str):
@@ -50,8 +61,9 @@ def collect_warnings(
 ) -> list[str]:
     """Every registered check's warnings. With `saving`, raises Invalid if any must block."""
     found: list[str] = []
-    for name in sorted(warning_checks):
-        found.extend(warning_checks[name](session, visit, worker, now))
+    checks = warning_checks()
+    for name in sorted(checks):
+        found.extend(checks[name](session, visit, worker, now))
     blocking = [str(w) for w in found if isinstance(w, BlockingWarning)]
     if saving and blocking:
         raise Invalid(

@@ -32,11 +32,11 @@ from sqlalchemy.orm import Session
 
 from coop.clock import local, zone
 from coop.models import User
-from coop.registries import SettingSpec, register_setting
+from coop.registries import SettingSpec
 from coop.services import audit
 from coop.services import settings as coop_settings
 from rota.models import LIVE_STATES, Visit, WorkerDetails
-from rota.services.visits import BlockingWarning, warning_checks
+from rota.services.visits import BlockingWarning
 from teams.models import Membership
 
 HOUR = timedelta(hours=1)
@@ -83,10 +83,9 @@ UNDER_18 = Limits(
 )
 
 
-def register() -> None:
-    """The co-op's setting and the warning check (called from `rota.init_app`)."""
-    register_setting(
-        SettingSpec(
+#: The co-op's setting: whether a breach blocks the save or only warns.
+SETTINGS = (
+    SettingSpec(
             "working_time_blocks",
             "Working time rules block the rota",
             "bool",
@@ -94,10 +93,9 @@ def register() -> None:
             "When on, a visit that would break the Working Time Regulations for an employed "
             "worker cannot be saved. When off, the rota holder is warned. Independent workers "
             "only ever see the figures as information.",
-            group="Rota",
-        )
-    )
-    warning_checks["working_time"] = working_time_warnings
+        group="Rota",
+    ),
+)
 
 
 # Facts about the person -------------------------------------------------------------------------
@@ -338,7 +336,7 @@ def rule_breaches(
 def working_time_warnings(
     session: Session, visit: Visit, worker: User | None, now: datetime
 ) -> list[str]:
-    """The warning check registered with `rota.services.visits.warning_checks`. For an employed
+    """One of `rota.services.visits.warning_checks()`. For an employed
     worker: warnings, or `BlockingWarning`s when `working_time_blocks` is on. For an
     independent worker: information only. Nothing for anyone else. Writes nothing."""
     if worker is None or visit.status not in (*LIVE_STATES, None):

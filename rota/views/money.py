@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from coop.db import current_session
 from coop.errors import DomainError
 from coop.models import User
-from coop.registries import DashboardPanel, register_dashboard_panel
+from coop.registries import DashboardPanel
 from coop.views.forms import apply_errors
 from coop.web import now, signed_in_user, writes
 from rota import policy
@@ -49,19 +49,6 @@ REASON_WORDS = {
 REQUIRED = "Please fill this in."
 
 
-def register() -> None:
-    """The facilitators' dashboard panel of rota figures (called from `rota.init_app`)."""
-    register_dashboard_panel(
-        DashboardPanel(
-            "rota_figures",
-            "Continuity and hours delivered",
-            lambda user: user.is_active and user.has_role("facilitator"),
-            figures_panel,
-            order=40,
-        )
-    )
-
-
 def figures_panel(session: Session, user: User, moment: datetime) -> str:
     return render_template(
         "rota/money/figures_panel.html",
@@ -71,6 +58,16 @@ def figures_panel(session: Session, user: User, moment: datetime) -> str:
         duration=figures.duration,
         min_group=figures.MIN_GROUP,
     )
+
+
+#: The facilitators' dashboard panel of rota figures.
+FIGURES_PANEL = DashboardPanel(
+    "rota_figures",
+    "Continuity and hours delivered",
+    lambda user: user.is_active and user.has_role("facilitator"),
+    figures_panel,
+    order=40,
+)
 
 
 @bp.app_template_filter("pounds")

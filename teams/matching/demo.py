@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.clock import zone
-from coop.demo import DemoAccount, ensure_account, register_demo_part
+from coop.demo import DemoAccount, ensure_account
 from coop.models import User
 from teams.matching import consent, openings, profiles, vetting
 from teams.matching.models import Neighbourhood, Opening, Skill
@@ -286,8 +286,3 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
     vetting.watch_expiry(session, now)
     session.flush()
     return list(PEOPLE)
-
-
-def register() -> None:
-    # After the teams (10) and rota (20) parts, whose people, teams and visits it uses.
-    register_demo_part("matching", seed, order=30)

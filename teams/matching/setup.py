@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from coop.registries import SettingSpec, TickJob, register_setting, register_tick_job
+from coop.registries import SettingSpec, TickJob
 
 SETTINGS = (
     SettingSpec(
@@ -42,14 +42,25 @@ SETTINGS = (
 
 
 def init_app(app: Flask) -> None:
+    from coop import extension
     from coop.api import register_api_blueprint
-    from teams.matching import api, vetting, views
-    from teams.matching import demo as matching_demo
+    from teams.matching import api, audiences, demo, vetting, views
+    from teams.views import register_team_tab
 
-    for spec in SETTINGS:
-        register_setting(spec)
-    register_tick_job(TickJob("matching_check_expiry", vetting.watch_expiry, order=22))
+    registry = extension.of(app).registry
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.blp)
-    views.register_cards_and_panels()
-    matching_demo.register()
+    registry.extend(
+        settings=SETTINGS,
+        tick_jobs=(
+            TickJob("matching_check_expiry", lambda _, s, now: vetting.watch_expiry(s, now), 22),
+        ),
+        home_cards=(*views.worker.HOME_CARDS, *views.staff.HOME_CARDS),
+        dashboard_panels=views.staff.DASHBOARD_PANELS,
+    )
+    registry.add_audience("works_in_teams", audiences.works_in_teams)
+    registry.add_audience("may_look_for_work", audiences.may_look_for_work)
+    registry.add_audience("paid_worker", audiences.is_paid_worker)
+    register_team_tab(app, views.team.TEAM_TAB)
+    # After the teams (10) and rota (20) parts, whose people, teams and visits it uses.
+    registry.add_demo_part("matching", demo.seed, order=30)

@@ -3,14 +3,12 @@ who may see private records, leaving and being taken off a team."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from coop import events
+from coop import events, pauses
 from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import AuditEvent, User
 from coop.services import accounts, audit, settings
@@ -495,55 +493,11 @@ def teams_staff_support(session: Session, user: User) -> list[Team]:
     return list(session.scalars(select(Team).where(Team.status == "active").order_by(Team.name, Team.id)))
 
 
-def works_in_teams(session: Session, user: User) -> bool:
-    """Whether the person is, was, or offers to be booked for visits: a worker in a team (now
-    or before: their past timesheets stay theirs), a member the leader made bookable, or
-    someone with a worker profile."""
-    from teams.matching.models import WorkerProfile
-
-    booked = select(Membership.id).where(
-        Membership.user_id == user.id,
-        or_(
-            Membership.kind == "worker",
-            and_(Membership.status == "active", Membership.bookable.is_(True)),
-        ),
-    )
-    return session.scalar(booked.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
-
-
-def is_paid_worker(session: Session, user: User) -> bool:
-    """Whether the person is, or was, paid for visits: a worker in a team (their timesheets and
-    invoices stay theirs after they leave), or someone with a worker profile."""
-    from teams.matching.models import WorkerProfile
-
-    paid = select(Membership.id).where(Membership.user_id == user.id, Membership.kind == "worker")
-    return session.scalar(paid.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
-
-
-def may_look_for_work(session: Session, user: User) -> bool:
-    """Whether to offer the person work in teams: anyone with a worker profile, and anyone
-    who neither leads a team of their own nor works for the co-op as staff."""
-    from teams.matching.models import WorkerProfile
-
-    if session.get(WorkerProfile, user.id) is not None:
-        return True
-    if user.roles:
-        return False
-    return session.scalar(
-        select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
-    ) is None
-
-
-@dataclass
-class JoinGuards:
-    """Switches for the race test, which must show the lock holding: it can be turned off, and
-    a pause put between the check for a membership and the write."""
-
-    row_lock: bool = True
-    between_check_and_write: Callable[[], None] | None = None
-
-
-join_guards = JoinGuards()
+def _lock_worker(session: Session, worker_id: int) -> None:
+    """Lock the worker's row (the race test takes the lock away, to show it is what holds)."""
+    session.execute(
+        select(User.id).where(User.id == worker_id).with_for_update(key_share=True)
+    ).all()
 
 
 def join_matched_worker(
@@ -560,10 +514,7 @@ def join_matched_worker(
     the worker's row is locked first, so two matches into one team at the same moment make one
     membership. Returns the membership (the one they already had, if any). Audits
     `member.joined` when one is made."""
-    if join_guards.row_lock:
-        session.execute(
-            select(User.id).where(User.id == worker_id).with_for_update(key_share=True)
-        ).all()
+    _lock_worker(session, worker_id)
     membership = session.scalar(
         select(Membership).where(
             Membership.team_id == team_id,
@@ -574,8 +525,7 @@ def join_matched_worker(
     )
     if membership is not None:
         return membership
-    if join_guards.between_check_and_write is not None:
-        join_guards.between_check_and_write()
+    pauses.pause_point("teams.join.before_write")
     membership = Membership(
         team_id=team_id,
         user_id=worker_id,

@@ -6,13 +6,14 @@ permission question is asked of `teams.policy`, every change is made by `teams.s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, Flask, current_app, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coop import extension
 from coop.db import current_session
 from coop.errors import Conflict, DomainError, Invalid
 from coop.models import User
@@ -56,26 +57,35 @@ class TeamTab:
     visible: Callable[[Standing], bool]
 
 
-TEAM_TABS: dict[str, TeamTab] = {}
+@dataclass
+class TeamPages:
+    """What other parts of Carecoop add to an app's team pages: tabs on the team's menu, and
+    how the team's history says an action they record in the team's audit scope (action name
+    -> words after the person's name, e.g. "planned a visit"). Kept in the app's registry."""
+
+    tabs: dict[str, TeamTab] = field(default_factory=dict)
+    history_words: dict[str, str] = field(default_factory=dict)
 
 
-def register_team_tab(tab: TeamTab) -> None:
-    TEAM_TABS[tab.endpoint] = tab
+def team_pages(app: Flask | None = None) -> TeamPages:
+    """`app`'s (or, without one, the current app's)."""
+    registry = (extension.of(app) if app is not None else extension.current()).registry
+    pages: TeamPages = registry.parts.setdefault("teams", TeamPages())
+    return pages
 
 
-#: How the team's history says an action that another part of Carecoop records in the team's
-#: audit scope: action name -> words after the person's name, e.g. "planned a visit".
-HISTORY_WORDS: dict[str, str] = {}
+def register_team_tab(app: Flask, tab: TeamTab) -> None:
+    team_pages(app).tabs[tab.endpoint] = tab
 
 
-def register_history_words(words: dict[str, str]) -> None:
-    HISTORY_WORDS.update(words)
+def register_history_words(app: Flask, words: dict[str, str]) -> None:
+    team_pages(app).history_words.update(words)
 
 
 @bp.context_processor
 def _words() -> dict[str, Any]:
     return {
-        "team_tabs": list(TEAM_TABS.values()),
+        "team_tabs": list(team_pages().tabs.values()),
         "teams_policy": policy,
         "kind_labels": KIND_LABELS,
         "kind_as": KIND_AS,

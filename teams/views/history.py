@@ -18,7 +18,7 @@ from teams.models import HAT_LABELS, PLAN_SECTION_LABELS, Hat, Note
 from teams.policy import Standing
 from teams.services import members
 from teams.services.standing import require
-from teams.views import HISTORY_WORDS, _people, _standing, bp
+from teams.views import _people, _standing, bp, team_pages
 
 # Entries the team must not see on its own history page: a safeguarding hold would tip off the
 # person it protects against, and so could the alert about members removed in a week.
@@ -136,8 +136,9 @@ class _Story:
             return f"{who} stopped someone outside the team seeing the records."
         if a == "access.emergency_opened":
             return f"{who} opened the records in an emergency."
-        if a in HISTORY_WORDS:
-            return f"{who} {HISTORY_WORDS[a]}."
+        words = team_pages().history_words
+        if a in words:
+            return f"{who} {words[a]}."
         return f"{who} made a change ({a})."
 
 

@@ -11,6 +11,7 @@ machines that reach no browser download.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -27,7 +28,7 @@ from playwright.sync_api import Browser, Page, Playwright, Response, expect, syn
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from coop import create_app
+from coop import create_app, extension
 from coop.db import Database
 from coop.models import OutboxMessage, User
 from coop.services import accounts
@@ -80,7 +81,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
             CARECOOP_SIGNIN_RATE_LIMIT="1000 per minute",
         )
     )
-    reset_schema(app.extensions["carecoop.db"])
+    reset_schema(extension.of(app).db)
     return app
 
 
@@ -89,7 +90,10 @@ def live_server(live_app: Flask) -> Iterator[str]:
     """The base URL of the app, served by a real HTTP server on a free loopback port."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    live_app.config["CARECOOP_BASE_URL"] = url  # so links in e-mails lead back here
+    # So that links in e-mails lead back here (the port is known only now).
+    live_app.config["CARECOOP_BASE_URL"] = url
+    carecoop = extension.of(live_app)
+    carecoop.mail = dataclasses.replace(carecoop.mail, base_url=url)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -166,9 +170,14 @@ class Person:
 
 
 @pytest.fixture
-def database(live_app: Flask) -> Database:
-    db: Database = live_app.extensions["carecoop.db"]
-    return db
+def database(live_app: Flask) -> Iterator[Database]:
+    """The live app's database; the live app is the current one while the test sets up its
+    records through the services (its time zone, hasher and registries)."""
+    token = extension.activate(extension.of(live_app))
+    try:
+        yield extension.of(live_app).db
+    finally:
+        extension.deactivate(token)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ its own (never the shared test database, whose tests run inside rolled-back tran
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import threading
@@ -23,7 +24,7 @@ import pytest
 from sqlalchemy import func, make_url, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from coop import schema
+from coop import pauses, schema
 from coop.db import Database, make_engine
 from governance.models import Ballot, Member
 from governance.services import ballot_log, ballots
@@ -86,6 +87,9 @@ def in_transaction(db: Database, work: Callable[[Any], T]) -> T:
     raise AssertionError("gave up after 20 attempts")
 
 
+pytestmark = pytest.mark.usefixtures("app_is_current")
+
+
 def all_at_once(jobs: list[Callable[[], Any]]) -> list[BaseException]:
     """Start every job at the same moment, one thread each; returns what they raised."""
     barrier = threading.Barrier(len(jobs))
@@ -98,7 +102,10 @@ def all_at_once(jobs: list[Callable[[], Any]]) -> list[BaseException]:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    # Each thread in a copy of the test's context: the app the test made current is current there.
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(run, job)) for job in jobs
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -188,7 +195,12 @@ def _first_ballots_at_once(
         return proposal.id, [m.user_id for m in members]
 
     proposal_id, users = in_transaction(db, setup)
-    monkeypatch.setattr(ballots, "between_check_and_write", _meet(2))
+    meet = _meet(2)
+    monkeypatch.setattr(
+        pauses,
+        "pause_point",
+        lambda name: meet() if name == "governance.ballot.before_append" else None,
+    )
 
     def cast(user_id: int) -> Callable[[], Any]:
         def job() -> Any:
@@ -201,7 +213,7 @@ def _first_ballots_at_once(
         return job
 
     errors = all_at_once([cast(u) for u in users])
-    monkeypatch.setattr(ballots, "between_check_and_write", None)
+    monkeypatch.setattr(pauses, "pause_point", lambda _name: None)
     return proposal_id, errors
 
 

@@ -9,15 +9,15 @@ from coop.passwords import check_password_rule
 from governance.demo import PEOPLE
 from governance.models import Meeting, Member, Officer, Proposal
 from governance.services import ballot_log, meetings
-from tests.conftest import NOW, row_counts
+from tests.conftest import NOW, demo_parts, row_counts
 
 
 def test_the_demo_co_op_votes_and_loads_once(app, session):
     with app.app_context():
-        listed = demo.seed(session, NOW)
+        listed = demo.seed(session, NOW, demo_parts())
         session.flush()
         counts = row_counts(session)
-        demo.seed(session, NOW)
+        demo.seed(session, NOW, demo_parts())
         assert row_counts(session) == counts
     members = list(session.scalars(select(Member)))
     assert len(members) >= 20

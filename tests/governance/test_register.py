@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from coop import extension
 from coop.errors import Conflict, Invalid, NotFound
 from coop.models import AuditEvent
-from coop.registries import CareActivity, registry
+from coop.registries import CareActivity
 from governance.models import Member
 from governance.services import officers, register
 from tests import factories
@@ -124,16 +125,15 @@ def test_the_csv_export_writes_care_of_the_co_op_and_defuses_formulas(session):
 
 
 @pytest.fixture
-def care_activity():
-    """A care-activity provider, as `rota` would register one."""
+def care_activity(db, monkeypatch):
+    """A care-activity provider, as `rota` would register one, in the test's app."""
     eligible: list[CareActivity] = []
-    registry.care_activity_providers["test"] = lambda _session, _now, user_id: [
-        a for a in eligible if user_id in (None, a.user_id)
-    ]
-    try:
-        yield eligible
-    finally:
-        registry.care_activity_providers.pop("test", None)
+    monkeypatch.setitem(
+        extension.current().registry.care_activity_providers,
+        "test",
+        lambda _session, _now, user_id: [a for a in eligible if user_id in (None, a.user_id)],
+    )
+    return eligible
 
 
 def test_who_could_join_is_offered_to_the_person_and_counted_for_the_secretary(

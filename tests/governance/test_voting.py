@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coop import extension
 from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import OutboxMessage
-from coop.registries import tick_jobs
 from governance.models import Ballot, LogEntry, Proposal
 from governance.services import ballot_log, ballots, proposals, proxies, recorded, results
 from tests.conftest import NOW
@@ -125,10 +125,10 @@ def test_the_timed_job_closes_votes_once_and_stores_head_hash_and_count(session,
         ballots.cast_ballot(
             session, gf.user_of(session, m), proposal.id, choice=choice, key=KEY, now=NOW
         )
-    [job] = [j for j in tick_jobs() if j.name == "close_votes"]
-    assert job.run(session, proposal.closes_at - timedelta(seconds=1)) == 0
-    assert job.run(session, proposal.closes_at) == 1
-    assert job.run(session, proposal.closes_at) == 0
+    [job] = [j for j in extension.current().registry.sorted_tick_jobs() if j.name == "close_votes"]
+    assert job.run(extension.current(), session, proposal.closes_at - timedelta(seconds=1)) == 0
+    assert job.run(extension.current(), session, proposal.closes_at) == 1
+    assert job.run(extension.current(), session, proposal.closes_at) == 0
     session.refresh(proposal)
     result = proposal.result
     assert proposal.status == "closed" and result is not None

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from coop import extension
 from coop.models import OutboxMessage
-from coop.registries import tick_jobs
 from coop.services import settings
 from rota.models import Visit
 from rota.services import day_to_day as work
@@ -49,8 +49,8 @@ def accepted(session: Session, world: RotaWorld, start: datetime = MORNING) -> V
 
 def tick(session: Session, moment: datetime) -> None:
     """Every registered timed job, as `flask tick` runs them."""
-    for job in tick_jobs():
-        job.run(session, moment)
+    for job in extension.current().registry.sorted_tick_jobs():
+        job.run(extension.current(), session, moment)
     session.expire_all()
 
 

@@ -12,6 +12,7 @@ Runs on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import tempfile
@@ -31,12 +32,11 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from coop import schema
+from coop import pauses, schema
 from coop.db import Database, make_engine
 from coop.errors import DomainError
 from coop.models import User
-from rota.services import visits
-from rota.services.booking import guards
+from rota.services import booking, visits
 from teams.models import Team
 from teams.services import members
 from teams.services.standing import standing
@@ -164,7 +164,12 @@ def all_at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
         except BaseException as exc:
             results[i] = exc
 
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    # Each thread in a copy of the test's context, so that the app the test made current is
+    # current there too.
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(run, i, job))
+        for i, job in enumerate(jobs)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -222,14 +227,13 @@ def race(app: Flask, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator
             db.engine.dispose()
 
 
+pytestmark = pytest.mark.usefixtures("app_is_current")
+
+
 @pytest.fixture(autouse=True)
-def _pause_between_check_and_write() -> Iterator[None]:
-    guards.between_check_and_write = lambda: time.sleep(PAUSE)
-    try:
-        yield
-    finally:
-        guards.between_check_and_write = None
-        guards.row_lock = True
+def _pause_between_check_and_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every booking waits between its check and its write, so that the eight really meet."""
+    monkeypatch.setattr(pauses, "pause_point", lambda _name: time.sleep(PAUSE))
 
 
 @contextmanager
@@ -248,7 +252,7 @@ def constraint_dropped(db: Database) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("race", DATABASES, indirect=True)
-def test_eight_bookings_of_one_worker_at_once_exactly_one_wins(race):
+def test_eight_bookings_of_one_worker_at_once_exactly_one_wins(race, monkeypatch):
     setting = race
     assert _book_rounds(setting) == [1] * ROUNDS
     _no_overlaps(setting)
@@ -259,7 +263,7 @@ def test_eight_bookings_of_one_worker_at_once_exactly_one_wins(race):
         assert _book_rounds(setting, first_round=ROUNDS) == [1] * ROUNDS
     _no_overlaps(setting)
     # (b) The exclusion constraint alone: no row lock; the losers' 23P01 is the same 409.
-    guards.row_lock = False
+    monkeypatch.setattr(booking, "_lock_rows", lambda *_: None)
     assert _book_rounds(setting, first_round=2 * ROUNDS) == [1] * ROUNDS
     _no_overlaps(setting)
     # Both off, the race really does happen: some round books the worker twice.

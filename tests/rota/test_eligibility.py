@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from coop.registries import care_activity
+from coop import extension
 from rota.models import Visit, VisitLog
 from tests.conftest import NOW
 from tests.rota.test_visits import RotaWorld, build
@@ -53,7 +53,10 @@ def _confirmed_visits(
 
 
 def _eligible(session) -> set[tuple[int, str]]:
-    return {(a.user_id, a.member_class) for a in care_activity(session, NOW)}
+    return {
+        (a.user_id, a.member_class)
+        for a in extension.current().registry.care_activity(session, NOW)
+    }
 
 
 def test_two_hours_a_week_of_confirmed_visits_for_eight_weeks_makes_the_leader_eligible(
@@ -84,6 +87,9 @@ def test_one_persons_activity_is_theirs_alone_and_the_same_as_in_the_whole_coops
     _confirmed_visits(session, world, minutes=minutes)
     everyone = _eligible(session)
     for person in world.people.values():
-        own = {(a.user_id, a.member_class) for a in care_activity(session, NOW, user_id=person.id)}
+        own = {
+            (a.user_id, a.member_class)
+            for a in extension.current().registry.care_activity(session, NOW, user_id=person.id)
+        }
         assert own == {e for e in everyone if e[0] == person.id}
     assert (world.people["booked_worker"].id, "worker") in everyone

@@ -42,7 +42,10 @@ def _body(start=MORNING, **extra):
 
 
 def test_planning_answers_the_visit_with_its_warnings(session, client, clock, world, monkeypatch):
-    monkeypatch.setitem(visits.warning_checks, "zz_test", lambda *_: ["Mind the stairs."])
+    checks = visits.warning_checks()
+    monkeypatch.setattr(
+        visits, "warning_checks", lambda: {**checks, "zz_test": lambda *_: ["Mind the stairs."]}
+    )
     call = _api(session, client, world, "rota_holder")
     answer = call("POST", f"/api/v1/teams/{world.team.id}/visits",
                   _body(worker_id=world.people["booked_worker"].id, notes="Lunch"))  # fmt: skip

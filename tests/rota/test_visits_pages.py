@@ -35,8 +35,11 @@ def _form(**extra):
 def test_a_warning_is_shown_after_saving_and_does_not_block(
     session, make_client, clock, world, monkeypatch
 ):
-    monkeypatch.setitem(
-        visits.warning_checks, "zz_test", lambda *_: ["That is a long day for them."]
+    checks = visits.warning_checks()
+    monkeypatch.setattr(
+        visits,
+        "warning_checks",
+        lambda: {**checks, "zz_test": lambda *_: ["That is a long day for them."]},
     )
     leader = make_client(world.people["leader"])
     path = f"/rota/teams/{world.team.id}/visits/new"

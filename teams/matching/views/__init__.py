@@ -21,7 +21,3 @@ from teams.matching.views import staff as staff  # noqa: E402
 from teams.matching.views import team as team  # noqa: E402
 from teams.matching.views import worker as worker  # noqa: E402
 
-
-def register_cards_and_panels() -> None:
-    worker.register()
-    staff.register()

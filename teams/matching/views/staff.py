@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session, selectinload
 from coop.db import current_session
 from coop.errors import Invalid
 from coop.models import User
-from coop.registries import DashboardPanel, HomeCard, register_dashboard_panel, register_home_card
+from coop.registries import DashboardPanel, HomeCard
 from coop.views.forms import apply_errors
 from coop.web import now, signed_in_user
 from teams.matching import conversations, figures, policy, profiles, reports
 from teams.matching.models import Interest, Opening
 from teams.matching.staff_forms import NeighbourhoodForm, SkillForm
-from teams.matching.views import bp, team
+from teams.matching.views import bp
 from teams.services.standing import require
 
 #: What the funnel's stages mean, as the page says them.
@@ -212,9 +212,8 @@ def _figures_panel(session: Session, user: User, moment: datetime) -> str:
     return render_template("matching/staff_panel.html", figures=found, stage_words=STAGE_WORDS)
 
 
-def register() -> None:
-    team.register_tab()
-    for card in (
+#: The staff's cards on the home page, and their dashboard panel.
+HOME_CARDS = (
         HomeCard(
             "matching_workers", "Workers and checks",
             "Each worker's checks, what is missing or due to expire, and pausing someone from suggestions.",
@@ -240,10 +239,9 @@ def register() -> None:
             "The co-op's lists that workers and openings choose from.",
             "matching.lists", policy.can_keep_lists, order=34,
         ),
-    ):  # fmt: skip
-        register_home_card(card)
-    register_dashboard_panel(
-        DashboardPanel(
-            "matching", "Matching", policy.can_view_matching_figures, _figures_panel, order=30
-        )
-    )
+)  # fmt: skip
+DASHBOARD_PANELS = (
+    DashboardPanel(
+        "matching", "Matching", policy.can_view_matching_figures, _figures_panel, order=30
+    ),
+)

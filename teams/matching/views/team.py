@@ -35,11 +35,10 @@ from teams.matching.views import bp
 from teams.matching.vocabulary import CHECK_LABELS, TASK_LABELS
 from teams.policy import Standing
 from teams.services.standing import find_team, require, standing
-from teams.views import TEAM_TABS, TeamTab, register_team_tab
+from teams.views import TeamTab, team_pages
 
-
-def register_tab() -> None:
-    register_team_tab(TeamTab("matching.team_openings", "Openings", policy.can_view_team_openings))
+#: The team's menu links to its openings, for those who may see them.
+TEAM_TAB = TeamTab("matching.team_openings", "Openings", policy.can_view_team_openings)
 
 
 _me = signed_in_user
@@ -55,7 +54,7 @@ def _render(template: str, s: Standing, status: int = 200, **context: Any) -> Re
         template,
         s=s,
         team=s.team,
-        team_tabs=list(TEAM_TABS.values()),
+        team_tabs=list(team_pages().tabs.values()),
         teams_policy=teams_policy,
         matching_policy=policy,
         task_labels=TASK_LABELS,

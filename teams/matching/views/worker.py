@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from coop.db import current_session
 from coop.errors import Invalid
-from coop.registries import HomeCard, register_home_card
+from coop.registries import HomeCard
 from coop.views.forms import apply_errors
 from coop.web import now, signed_in_user
 from teams.matching import consent, conversations, openings, policy, profiles, suggestions, vetting
@@ -183,26 +183,24 @@ def worker_interest(opening_id: int) -> ResponseReturnValue:
     return redirect(url_for("matching.my_matching"))
 
 
-def register() -> None:
-    register_home_card(
-        HomeCard(
-            "matching_find_team",
-            "Find a team to work with",
-            "Your worker profile, the teams suggested for you, and your conversations with them.",
-            "matching.my_matching",
-            policy.can_keep_profile,
-            order=30,
-            audience="may_look_for_work",
-        )
-    )
-    register_home_card(
-        HomeCard(
-            "matching_about_you",
-            "About you (optional)",
-            "A few voluntary questions that help the co-op check that choice never becomes "
-            "unfair. Never shown to teams.",
-            "matching.about_you",
-            policy.can_answer_equality_questions,
-            order=85,
-        )
-    )
+#: The worker's cards on the home page.
+HOME_CARDS = (
+    HomeCard(
+        "matching_find_team",
+        "Find a team to work with",
+        "Your worker profile, the teams suggested for you, and your conversations with them.",
+        "matching.my_matching",
+        policy.can_keep_profile,
+        order=30,
+        audience="may_look_for_work",
+    ),
+    HomeCard(
+        "matching_about_you",
+        "About you (optional)",
+        "A few voluntary questions that help the co-op check that choice never becomes "
+        "unfair. Never shown to teams.",
+        "matching.about_you",
+        policy.can_answer_equality_questions,
+        order=85,
+    ),
+)

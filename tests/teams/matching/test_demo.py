@@ -17,7 +17,7 @@ from teams.matching import suggestions, vetting
 from teams.matching.demo import IMRAN_OPENING, MARGARET_OPENING, PEOPLE
 from teams.matching.models import Check, EqualityAnswer, Interest, Opening, WorkerProfile
 from teams.services.standing import standing
-from tests.conftest import NOW, build_once, row_counts
+from tests.conftest import NOW, build_once, demo_parts, row_counts
 
 pytestmark = pytest.mark.shared_world
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.shared_world
 def listed(app, module_db):
     """The demo, loaded once for the module (each test runs in a savepoint of it)."""
     with app.app_context():
-        return build_once(module_db, demo.seed, NOW)
+        return build_once(module_db, demo.seed, NOW, demo_parts())
 
 
 def _user(session, username):
@@ -134,7 +134,7 @@ def test_profiles_equality_answers_and_sign_ins(app, session, listed):
 def test_loading_the_demo_twice_changes_nothing(app, session, listed):
     counts = row_counts(session)
     with app.app_context():
-        again = demo.seed(session, NOW)
+        again = demo.seed(session, NOW, demo_parts())
         session.flush()
     assert row_counts(session) == counts
     assert [a.username for a in again] == [a.username for a in listed]

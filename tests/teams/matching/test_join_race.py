@@ -11,11 +11,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from coop import pauses
 from coop.db import Database
 from coop.models import User
 from teams.models import Membership
 from teams.services import members
-from teams.services.members import join_guards
 from tests import factories
 from tests.clock import clock_now
 from tests.rota.test_booking_races import (
@@ -44,14 +44,13 @@ def race(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[Database, i
             db.engine.dispose()
 
 
+pytestmark = pytest.mark.usefixtures("app_is_current")
+
+
 @pytest.fixture(autouse=True)
-def _pause_between_check_and_write() -> Iterator[None]:
-    join_guards.between_check_and_write = lambda: time.sleep(PAUSE)
-    try:
-        yield
-    finally:
-        join_guards.between_check_and_write = None
-        join_guards.row_lock = True
+def _pause_between_check_and_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every join waits between its check and its write, so that the eight really meet."""
+    monkeypatch.setattr(pauses, "pause_point", lambda _name: time.sleep(PAUSE))
 
 
 def _rounds(db: Database, setup_id: int, worker_id: int, rounds: int) -> list[int]:
@@ -86,11 +85,11 @@ def _rounds(db: Database, setup_id: int, worker_id: int, rounds: int) -> list[in
 
 
 @pytest.mark.parametrize("race", DATABASES, indirect=True)
-def test_eight_joins_at_once_make_one_membership(race):
+def test_eight_joins_at_once_make_one_membership(race, monkeypatch):
     db, setup_id, worker_id = race
     assert _rounds(db, setup_id, worker_id, ROUNDS) == [1] * ROUNDS
     if db.dialect != "postgresql":
         return  # on SQLite, BEGIN IMMEDIATE is the guard, and it held above
     # Without the lock the race really does happen: some team gets the worker twice.
-    join_guards.row_lock = False
+    monkeypatch.setattr(members, "_lock_worker", lambda *_: None)
     assert max(_rounds(db, setup_id, worker_id, 3)) > 1
