@@ -6,18 +6,27 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 FLASK := $(PY) -m flask --app wsgi
 PYTEST := $(PY) -m pytest
 
-.PHONY: run check check-dates lint test test-sqlite test-postgres test-browser clean
+.PHONY: run check check-dates lint lock test test-sqlite test-postgres test-browser clean
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency comes from the lock file, each checked against its hash; then Carecoop
+# itself, editable, with nothing more.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV) || { scripts/ensure-system.sh venv && python3 -m venv $(VENV); }
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-# One pip run for everything make check needs (it installs what make run needs too).
-$(VENV)/.installed-dev: pyproject.toml
+# Everything make check needs (it includes what make run needs).
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock
 	@test -x $(PY) || python3 -m venv $(VENV) || { scripts/ensure-system.sh venv && python3 -m venv $(VENV); }
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(VENV)/.installed $@
+
+## lock: after changing a pin in pyproject.toml, write the lock files again (with their hashes)
+lock: $(VENV)/.installed-dev
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements-dev.lock
 
 ## run: install, migrate, load the demo co-op, and serve on http://127.0.0.1:5000
 run: $(VENV)/.installed
@@ -31,8 +40,10 @@ check: $(VENV)/.installed-dev
 check-dates: $(VENV)/.installed-dev
 	@scripts/check-dates.sh 400 1096
 
+## lint: ruff's checks and formatting, mypy and the import contracts (`ruff format .` formats)
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make check`: the whole suite. Lint and types; the tests on SQLite, then again with the clock
-# 400 days and 3 years ahead (`make check-dates`: no test may depend on today's date); on a real
-# PostgreSQL; the browser tests in headless Chromium with axe-core. PostgreSQL and Chromium are
+# `make check`: the whole suite. Lint, formatting and types; the tests on SQLite, then again with
+# the clock 400 days and 3 years ahead (`make check-dates`: no test may depend on today's date);
+# on a real PostgreSQL; the browser tests in headless Chromium with axe-core; the built wheel
+# installed from an empty folder and served by gunicorn. PostgreSQL and Chromium are
 # installed when missing. With CI=true a part that cannot run fails the run; it is never skipped.
 #
 # Two lanes run side by side, since neither keeps both cores busy on its own (the PostgreSQL
-# tests wait on the server, the browser tests on Chromium): the SQLite suites in one; lint,
-# PostgreSQL and Chromium in the other. Each step's output is shown whole when it ends.
+# tests wait on the server, the browser tests on Chromium): the SQLite suites and the installed
+# wheel in one; lint, PostgreSQL and Chromium in the other. Each step's output is shown whole
+# when it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -47,10 +49,12 @@ sqlite_lane() {
   run_step "tests on SQLite" $PY -m pytest -q -p no:cacheprovider -n 2 -m "not browser"
   run_step "tests 400 days ahead" scripts/check-dates.sh 400
   run_step "tests 3 years ahead" scripts/check-dates.sh 1096
+  run_step "the wheel, installed and served" scripts/check-wheel.sh
 }
 
 other_lane() {
   run_step "ruff" $PY -m ruff check .
+  run_step "ruff format" $PY -m ruff format --check .
   run_step "mypy" $PY -m mypy
   run_step "import contracts" .venv/bin/lint-imports
   if scripts/ensure-system.sh postgres; then  # silent when installed; apt's output if not

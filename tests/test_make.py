@@ -36,6 +36,11 @@ echo "ensure $*" >> "$STUB_LOG"
 case " $STUB_MISSING " in *" $1 "*) exit 1 ;; esac
 exit 0
 """
+WHEEL_STUB = """#!/bin/sh
+echo "check-wheel" >> "$STUB_LOG"
+case " $STUB_FAIL " in *" check-wheel "*) exit 1 ;; esac
+exit 0
+"""
 WITH_POSTGRES_STUB = """#!/bin/sh
 TEST_DATABASE_URL=postgresql+psycopg://stub/carecoop_test exec "$@"
 """
@@ -54,6 +59,7 @@ def check(tmp_path: Path):
     _write(tmp_path / ".venv" / "bin" / "lint-imports", LINT_IMPORTS_STUB)
     _write(tmp_path / "scripts" / "ensure-system.sh", ENSURE_STUB)
     _write(tmp_path / "scripts" / "with-postgres.sh", WITH_POSTGRES_STUB)
+    _write(tmp_path / "scripts" / "check-wheel.sh", WHEEL_STUB)
     log = tmp_path / "stub.log"
 
     def run(*, ci: bool, missing: str = "", fail: str = "") -> tuple[int, str, list[str]]:
@@ -83,9 +89,11 @@ SQLITE_LANE = [
     "python -m pytest -q -p no:cacheprovider -n 2 -m not browser",
     "python [+400d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
     "python [+1096d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
+    "check-wheel",
 ]
 OTHER_LANE = [
     "python -m ruff check .",
+    "python -m ruff format --check .",
     "python -m mypy",
     "lint-imports",
     "ensure postgres",
@@ -108,13 +116,15 @@ def test_everything_runs_in_order_and_passes(check):
 @pytest.mark.parametrize(
     ("failing", "step"),
     [
-        ("ruff", "ruff"),
+        ("ruff check", "ruff"),
+        ("ruff format", "ruff format"),
         ("mypy", "mypy"),
         ("python -m pytest -q -p no:cacheprovider -n 2 -m not browser", "tests on SQLite"),
         ("[+400d]", "tests 400 days ahead"),
         ("[+1096d]", "tests 3 years ahead"),
         ("[pg]", "tests on PostgreSQL"),
         ("-m browser", "browser tests in Chromium"),
+        ("check-wheel", "the wheel, installed and served"),
     ],
 )
 def test_a_failing_step_fails_the_run_and_the_others_still_run(check, failing, step):
@@ -122,7 +132,7 @@ def test_a_failing_step_fails_the_run_and_the_others_still_run(check, failing, s
     assert status == 1, output
     assert f"--- {step}: FAILED" in output
     assert f"Failed: {step}" in output
-    assert len(calls) == 10  # every step still ran, so one run shows every problem
+    assert len(calls) == 12  # every step still ran, so one run shows every problem
 
 
 @pytest.mark.parametrize("part", ["postgres", "chromium"])
@@ -163,8 +173,11 @@ def _collected(*paths: str, postgresql: bool) -> set[str]:
 
 
 def test_on_postgresql_only_the_tests_that_touch_it_run_again():
-    paths = ("tests/governance/test_tally.py", "tests/rota/test_booking_races.py",
-             "tests/rota/test_alerts.py")  # fmt: skip
+    paths = (
+        "tests/governance/test_tally.py",
+        "tests/rota/test_booking_races.py",
+        "tests/rota/test_alerts.py",
+    )
     on_sqlite = _collected(*paths, postgresql=False)
     on_postgresql = _collected(*paths, postgresql=True)
     on_the_app = {t for t in on_sqlite if t.startswith("tests/rota/test_alerts.py")}
