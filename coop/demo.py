@@ -68,6 +68,7 @@ STAFF = (
     ),
 )
 
+
 def ensure_account(session: Session, account: DemoAccount, now: datetime) -> User:
     """The demo account, made once; a second run finds it and changes nothing."""
     user = session.scalar(select(User).where(User.username == account.username))

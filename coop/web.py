@@ -242,10 +242,18 @@ def _after_request(response: BaseResponse) -> BaseResponse:
     if "started" in g:
         ms = round((time.perf_counter() - g.started) * 1000, 1)
         log.info(
-            "%s %s %s %.1f ms", request.method, request.path, response.status_code, ms,
-            extra={"method": request.method, "path": request.path,
-                   "status": response.status_code, "ms": ms},
-        )  # fmt: skip
+            "%s %s %s %.1f ms",
+            request.method,
+            request.path,
+            response.status_code,
+            ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": ms,
+            },
+        )
     if current_user and current_user.is_authenticated and "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-store"
     return response

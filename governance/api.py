@@ -222,9 +222,14 @@ class OthersBallot(MethodView):
         session, actor, moment = current_session(), _user(), now()
         if data.get("method"):
             written = recorded.record_ballot(
-                session, actor, proposal_id, member_id=member_id, choice=data["choice"],
-                method=data["method"], now=moment,
-            )  # fmt: skip
+                session,
+                actor,
+                proposal_id,
+                member_id=member_id,
+                choice=data["choice"],
+                method=data["method"],
+                now=moment,
+            )
             # A Response passes flask-smorest's 200 schema by, as an alternative answer should.
             return current_app.response_class(
                 current_app.json.dumps(RecordedBallotSchema().dump(written)),
@@ -232,9 +237,14 @@ class OthersBallot(MethodView):
                 mimetype="application/json",
             )
         return ballots.cast_ballot(
-            session, actor, proposal_id, choice=data["choice"], key=_key(), now=moment,
+            session,
+            actor,
+            proposal_id,
+            choice=data["choice"],
+            key=_key(),
+            now=moment,
             for_member_id=member_id,
-        )  # fmt: skip
+        )
 
 
 @blp.route("/recorded-ballots/<id:recorded_id>/countersign")
@@ -246,9 +256,13 @@ class Countersign(MethodView):
     def post(self, recorded_id: int) -> Any:
         """Countersign a ballot the secretary recorded (a second officer): it is cast now."""
         return recorded.countersign(
-            current_session(), _user(), recorded_id, key=_key(),
-            base_url=current_app.config["CARECOOP_BASE_URL"], now=now(),
-        )  # fmt: skip
+            current_session(),
+            _user(),
+            recorded_id,
+            key=_key(),
+            base_url=current_app.config["CARECOOP_BASE_URL"],
+            now=now(),
+        )
 
 
 @blp.route("/proposals/<id:proposal_id>/result")
@@ -297,16 +311,24 @@ def _meeting_out(meeting: Any) -> dict[str, Any]:
         else []
     )
     return {
-        "id": meeting.id, "kind": meeting.kind, "title": meeting.title,
-        "starts_at": meeting.starts_at, "place": meeting.place,
-        "notice_sent_on": meeting.notice_sent_on, "agenda": meeting.agenda,
-        "present": quorum.present, "quorum": quorum.needed, "quorate": quorum.quorate,
+        "id": meeting.id,
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "starts_at": meeting.starts_at,
+        "place": meeting.place,
+        "notice_sent_on": meeting.notice_sent_on,
+        "agenda": meeting.agenda,
+        "present": quorum.present,
+        "quorum": quorum.needed,
+        "quorate": quorum.quorate,
         "minutes": meetings.published_minutes(meeting),
-        "minutes_published_at": meeting.minutes_published_at, "warnings": warnings,
+        "minutes_published_at": meeting.minutes_published_at,
+        "warnings": warnings,
         "confirms_proposal_id": meeting.confirms_proposal_id,
         "confirmation_for": meeting.confirmation_for,
-        "confirmation_against": meeting.confirmation_against, "confirmed": meeting.confirmed,
-    }  # fmt: skip
+        "confirmation_against": meeting.confirmation_against,
+        "confirmed": meeting.confirmed,
+    }
 
 
 @blp.route("/meetings")

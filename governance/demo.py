@@ -50,17 +50,36 @@ CLOSED_TITLE = "Adopt the annual accounts for 2025"
 OPEN_TITLE = "Hold this year's annual meeting in Hebden Bridge"
 # Who voted on the closed proposal, and how.
 CLOSED_VOTES = {
-    "margaret": "for", "dev": "for", "eileen": "against", "joseph": "for",
-    "fiona": "for", "nadia": "abstain", "colin": "for", "kwame": "for", "hannah": "for",
-    "liwei": "against", "siobhan": "for", "peter": "for", "anita": "against", "olu": "for",
-}  # fmt: skip
+    "margaret": "for",
+    "dev": "for",
+    "eileen": "against",
+    "joseph": "for",
+    "fiona": "for",
+    "nadia": "abstain",
+    "colin": "for",
+    "kwame": "for",
+    "hannah": "for",
+    "liwei": "against",
+    "siobhan": "for",
+    "peter": "for",
+    "anita": "against",
+    "olu": "for",
+}
 OPEN_VOTES = {"dev": "for", "fiona": "against", "kwame": "for", "peter": "for"}
 MEETING_TITLE = "Annual general meeting"
 MEETING_PRESENT = {
-    "margaret": "in-person", "dev": "proxy", "fiona": "in-person", "nadia": "in-person",
-    "kwame": "in-person", "hannah": "in-person", "liwei": "proxy", "siobhan": "in-person",
-    "peter": "in-person", "anita": "proxy", "ruth": "in-person",
-}  # fmt: skip
+    "margaret": "in-person",
+    "dev": "proxy",
+    "fiona": "in-person",
+    "nadia": "in-person",
+    "kwame": "in-person",
+    "hannah": "in-person",
+    "liwei": "proxy",
+    "siobhan": "in-person",
+    "peter": "in-person",
+    "anita": "proxy",
+    "ruth": "in-person",
+}
 MINUTES = (
     "Ruth Adeyemi chaired; 11 members were present in person or by proxy, so the meeting was "
     "quorate.\nThe board presented the accounts for the year to 31 March; members asked about "
@@ -97,15 +116,28 @@ def seed_governance(session: Session, now: datetime, made: dict[str, User]) -> l
             )
     if session.scalar(select(Member).where(Member.user_id == sam.id)) is None:
         register.add_member(
-            session, sam, user_id=sam.id, name=sam.display_name, member_class="worker",
-            email=sam.email, shares_held=1, shares_paid_pence=100, now=joined,
-        )  # fmt: skip
+            session,
+            sam,
+            user_id=sam.id,
+            name=sam.display_name,
+            member_class="worker",
+            email=sam.email,
+            shares_held=1,
+            shares_paid_pence=100,
+            now=joined,
+        )
     if session.scalar(select(Member).where(Member.name == "Calder Valley Credit Union")) is None:
         register.add_member(
-            session, sam, name="Calder Valley Credit Union", member_class="investor",
-            email="treasurer@caldervalleycu.example", shares_held=1000,
-            shares_paid_pence=100_000, loans_pence=500_000, now=joined,
-        )  # fmt: skip
+            session,
+            sam,
+            name="Calder Valley Credit Union",
+            member_class="investor",
+            email="treasurer@caldervalleycu.example",
+            shares_held=1000,
+            shares_paid_pence=100_000,
+            loans_pence=500_000,
+            now=joined,
+        )
     if session.scalar(select(Officer).where(Officer.ended_at.is_(None))) is None:
         for user, office in (
             (sam, "secretary"),
@@ -117,33 +149,53 @@ def seed_governance(session: Session, now: datetime, made: dict[str, User]) -> l
     if session.scalar(select(Proposal).where(Proposal.title == CLOSED_TITLE)) is None:
         start = now - timedelta(days=21)
         closed = proposals.create_proposal(
-            session, sam, title=CLOSED_TITLE, kind="ordinary", secret=True,
+            session,
+            sam,
+            title=CLOSED_TITLE,
+            kind="ordinary",
+            secret=True,
             body="The board asks members to adopt the accounts for the year to 31 March 2025, "
             "as presented at the annual meeting.",
-            opens_at=start, closes_at=now - timedelta(days=14), now=start - timedelta(days=1),
-        )  # fmt: skip
+            opens_at=start,
+            closes_at=now - timedelta(days=14),
+            now=start - timedelta(days=1),
+        )
         proposals.open_proposal(session, sam, closed.id, now=start)
         for hours, (username, choice) in enumerate(CLOSED_VOTES.items()):
             ballots.cast_ballot(
-                session, users[username], closed.id, choice=choice, key=key,
+                session,
+                users[username],
+                closed.id,
+                choice=choice,
+                key=key,
                 now=start + timedelta(hours=hours + 1),
-            )  # fmt: skip
+            )
         proposals.close_proposal(session, closed.id, now=now - timedelta(days=14))
 
     if session.scalar(select(Proposal).where(Proposal.title == OPEN_TITLE)) is None:
         start = now - timedelta(days=2)
         current = proposals.create_proposal(
-            session, sam, title=OPEN_TITLE, kind="ordinary", secret=True,
+            session,
+            sam,
+            title=OPEN_TITLE,
+            kind="ordinary",
+            secret=True,
             body="The board proposes to hold this year's annual meeting at the Town Hall in "
             "Hebden Bridge on a Saturday morning, with a phone line for members who cannot come.",
-            opens_at=start, closes_at=now + timedelta(days=12), now=start - timedelta(hours=1),
-        )  # fmt: skip
+            opens_at=start,
+            closes_at=now + timedelta(days=12),
+            now=start - timedelta(hours=1),
+        )
         proposals.open_proposal(session, sam, current.id, now=start)
         for hours, (username, choice) in enumerate(OPEN_VOTES.items()):
             ballots.cast_ballot(
-                session, users[username], current.id, choice=choice, key=key,
+                session,
+                users[username],
+                current.id,
+                choice=choice,
+                key=key,
                 now=start + timedelta(hours=hours + 1),
-            )  # fmt: skip
+            )
 
     if session.scalar(select(Meeting).where(Meeting.title == MEETING_TITLE)) is None:
         _seed_meeting(session, sam, users, now)
@@ -154,10 +206,15 @@ def _seed_meeting(session: Session, sam: User, users: dict[str, User], now: date
     """Last annual meeting: its agenda (with the accounts resolution), who came, the minutes."""
     held = (now - timedelta(days=22)).replace(hour=10, minute=0, second=0, microsecond=0)
     meeting = meetings.create_meeting(
-        session, sam, kind="annual", title=MEETING_TITLE, starts_at=held,
+        session,
+        sam,
+        kind="annual",
+        title=MEETING_TITLE,
+        starts_at=held,
         place="Town Hall, St George's Square, Hebden Bridge HX7 7BY (and by phone)",
-        notice_sent_on=(held - timedelta(days=21)).date(), now=held - timedelta(days=22),
-    ).meeting  # fmt: skip
+        notice_sent_on=(held - timedelta(days=21)).date(),
+        now=held - timedelta(days=22),
+    ).meeting
     accounts = session.scalar(select(Proposal).where(Proposal.title == CLOSED_TITLE))
     for text, proposal_id in (
         ("Welcome, and apologies", None),

@@ -109,7 +109,9 @@ def can_take_back_hat(s: Standing, hat: Hat) -> bool:
 
 
 def can_put_down_hat(s: Standing, hat: Hat) -> bool:
-    return s.membership is not None and hat.membership_id == s.membership.id and hat.status == "active"
+    return (
+        s.membership is not None and hat.membership_id == s.membership.id and hat.status == "active"
+    )
 
 
 def can_check_representative(s: Standing) -> bool:

@@ -280,9 +280,21 @@ def test_only_the_apps_clock_reads_the_real_time() -> None:
 # No module-level mutable state -----------------------------------------------------------------
 
 MUTATORS = frozenset(
-    {"append", "add", "clear", "discard", "extend", "insert", "pop", "popitem", "remove",
-     "setdefault", "update", "__setitem__"}
-)  # fmt: skip
+    {
+        "append",
+        "add",
+        "clear",
+        "discard",
+        "extend",
+        "insert",
+        "pop",
+        "popitem",
+        "remove",
+        "setdefault",
+        "update",
+        "__setitem__",
+    }
+)
 
 
 CONTEXT_LOCALS = frozenset({"g"})

@@ -14,13 +14,21 @@ from tests.conftest import NOW, element, elements, mails_to, post_form
 
 def _two_messages(session, person):
     older = inbox.notify(
-        session, person, subject="Your check is due", body="Please renew it.", now=NOW,
+        session,
+        person,
+        subject="Your check is due",
+        body="Please renew it.",
+        now=NOW,
         link="/matching/profile",
-    )[0]  # fmt: skip
+    )[0]
     newer = inbox.notify(
-        session, person, subject="A team would like to meet you", body="Have a look.",
-        now=NOW + timedelta(hours=1), link="/matching/me",
-    )[0]  # fmt: skip
+        session,
+        person,
+        subject="A team would like to meet you",
+        body="Have a look.",
+        now=NOW + timedelta(hours=1),
+        link="/matching/me",
+    )[0]
     session.commit()
     return older, newer
 

@@ -68,9 +68,7 @@ def test_each_request_logs_one_json_line_with_its_request_id(client, log_lines):
     assert line["at"].endswith("+00:00")
 
 
-def test_an_error_shows_its_reference_and_the_log_says_what_broke_under_it(
-    failing_app, log_lines
-):
+def test_an_error_shows_its_reference_and_the_log_says_what_broke_under_it(failing_app, log_lines):
     answer = failing_app.test_client().get("/probe/boom", headers={"X-Request-Id": REQUEST})
     assert answer.status_code == 500
     assert REQUEST in element(answer, "code").text  # the person can quote it

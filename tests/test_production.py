@@ -32,8 +32,13 @@ def test_production_without_the_ballot_key_refuses_to_start_with_one_line(tmp_pa
     env.pop("CARECOOP_BALLOT_HMAC_KEY", None)
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "Carecoop cannot start: CARECOOP_BALLOT_HMAC_KEY is not set: secret ballots need a random "
@@ -107,5 +112,7 @@ def test_healthz_answers_503_when_the_migrations_have_not_run(make_app, tmp_path
     answer = behind.test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.get_json() == {
-        "status": "down", "database": "ok", "migrations": "behind: run migrate"
-    }  # fmt: skip
+        "status": "down",
+        "database": "ok",
+        "migrations": "behind: run migrate",
+    }

@@ -23,9 +23,7 @@ def built(module_db: Any) -> int:
 
 
 @pytest.mark.parametrize("turn", [1, 2, 3])
-def test_each_test_sees_the_world_as_built_and_nothing_a_test_before_it_did(
-    session, built, turn
-):
+def test_each_test_sees_the_world_as_built_and_nothing_a_test_before_it_did(session, built, turn):
     user = session.get_one(User, built)
     assert user.username == "built-once"
     assert not user.display_name.startswith("Changed")
@@ -33,4 +31,3 @@ def test_each_test_sees_the_world_as_built_and_nothing_a_test_before_it_did(
     mail.queue_mail(session, to="a@example.org", subject=f"Turn {turn}", body=".", now=NOW)
     user.display_name = f"Changed in turn {turn}"
     session.commit()  # committed, as a request would: still gone for the next test
-

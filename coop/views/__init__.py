@@ -25,9 +25,9 @@ def init_views(app: Flask) -> None:
     carecoop = extension.of(app)
     registry = carecoop.registry
     # Sign-in attempts are limited per address, by this app's own limiter.
-    app.view_functions["auth.sign_in"] = carecoop.limiter.limit(
-        _signin_limit, methods=["POST"]
-    )(auth.sign_in)
+    app.view_functions["auth.sign_in"] = carecoop.limiter.limit(_signin_limit, methods=["POST"])(
+        auth.sign_in
+    )
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -22,7 +22,9 @@ def index() -> str:
         return render_template("home_public.html")
     session, user = current_session(), current_user._get_current_object()
     return render_template(
-        "home.html", cards=current().registry.home_cards_for(user, session), waiting=inbox.unread(session, user)
+        "home.html",
+        cards=current().registry.home_cards_for(user, session),
+        waiting=inbox.unread(session, user),
     )
 
 
@@ -33,6 +35,7 @@ def dashboard() -> str:
         raise NotFound("We could not find that page.")
     session, user, moment = current_session(), current_user._get_current_object(), now()
     panels = [
-        (p.title, Markup(p.render(session, user, moment))) for p in current().registry.dashboard_panels_for(user)
+        (p.title, Markup(p.render(session, user, moment)))
+        for p in current().registry.dashboard_panels_for(user)
     ]
     return render_template("dashboard.html", panels=panels)

@@ -185,9 +185,16 @@ def cast_ballot(
         if found is None:
             raise Forbidden("Only members who could vote when voting opened can vote on this.")
         return append_ballot(
-            session, proposal, found[1], choice=choice, cast_by="own", by=actor,
-            countersigned_by=None, key=key, now=now,
-        )  # fmt: skip
+            session,
+            proposal,
+            found[1],
+            choice=choice,
+            cast_by="own",
+            by=actor,
+            countersigned_by=None,
+            key=key,
+            now=now,
+        )
     proxy = session.scalar(
         select(Proxy).where(
             Proxy.proposal_id == proposal_id,
@@ -208,9 +215,16 @@ def cast_ballot(
     if existing is not None and existing != "proxy":
         raise Conflict("This member has already voted themselves, so their proxy cannot.")
     return append_ballot(
-        session, proposal, found[1], choice=choice, cast_by="proxy", by=actor,
-        countersigned_by=None, key=key, now=now,
-    )  # fmt: skip
+        session,
+        proposal,
+        found[1],
+        choice=choice,
+        cast_by="proxy",
+        by=actor,
+        countersigned_by=None,
+        key=key,
+        now=now,
+    )
 
 
 def my_receipt(

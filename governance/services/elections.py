@@ -51,26 +51,46 @@ SEAT_WORDS = {
 LIMIT_SETTING = {c: "board_max_" + c.replace("-", "_") for c in SEAT_CLASSES}
 SETTINGS = (
     SettingSpec(
-        "board_min_directors", "Fewest directors on the board", "int", 3,
+        "board_min_directors",
+        "Fewest directors on the board",
+        "int",
+        3,
         "An election that would leave the board with fewer directors is refused.",
-        group="The co-op", minimum=1, maximum=50,
+        group="The co-op",
+        minimum=1,
+        maximum=50,
     ),
     SettingSpec(
-        "board_max_supported_advocate", "Most directors who are supported or advocate members",
-        "int", 5, "An election that would seat more of them is refused.",
-        group="The co-op", minimum=0, maximum=50,
-    ),
-    SettingSpec(
-        "board_max_worker", "Most directors who are worker members", "int", 5,
+        "board_max_supported_advocate",
+        "Most directors who are supported or advocate members",
+        "int",
+        5,
         "An election that would seat more of them is refused.",
-        group="The co-op", minimum=0, maximum=50,
+        group="The co-op",
+        minimum=0,
+        maximum=50,
     ),
     SettingSpec(
-        "board_max_investor", "Most directors who are investor members", "int", 2,
+        "board_max_worker",
+        "Most directors who are worker members",
+        "int",
+        5,
         "An election that would seat more of them is refused.",
-        group="The co-op", minimum=0, maximum=50,
+        group="The co-op",
+        minimum=0,
+        maximum=50,
     ),
-)  # fmt: skip
+    SettingSpec(
+        "board_max_investor",
+        "Most directors who are investor members",
+        "int",
+        2,
+        "An election that would seat more of them is refused.",
+        group="The co-op",
+        minimum=0,
+        maximum=50,
+    ),
+)
 CAP = Fraction(1, 10)
 
 #: How ties are drawn: shuffles a list in place. Tests put a seeded one here.
@@ -170,10 +190,15 @@ def create_election(
     if errors:
         raise Invalid("Please check the election.", errors=errors)
     election = Election(
-        title=title, status="draft", closes_at=closes_at, created_at=now, created_by_id=actor.id,
-        seats_supported_advocate=clean["supported-advocate"], seats_worker=clean["worker"],
+        title=title,
+        status="draft",
+        closes_at=closes_at,
+        created_at=now,
+        created_by_id=actor.id,
+        seats_supported_advocate=clean["supported-advocate"],
+        seats_worker=clean["worker"],
         seats_investor=clean["investor"],
-    )  # fmt: skip
+    )
     session.add(election)
     session.flush()
     audit.record(
@@ -231,16 +256,24 @@ def nominate(
     ):
         raise Conflict("They are already standing in this election.")
     candidate = Candidate(
-        election_id=election.id, member_id=member.id, seat_class=seat_class_of(member.member_class),
-        age_confirmed_by_id=actor.id, age_confirmed_at=now,
-    )  # fmt: skip
+        election_id=election.id,
+        member_id=member.id,
+        seat_class=seat_class_of(member.member_class),
+        age_confirmed_by_id=actor.id,
+        age_confirmed_at=now,
+    )
     session.add(candidate)
     session.flush()
     session.refresh(election, ["candidates"])
     audit.record(
-        session, actor, "election.nominated", "election", election.id, now=now,
+        session,
+        actor,
+        "election.nominated",
+        "election",
+        election.id,
+        now=now,
         changes={"member_id": member.id, "seat_class": candidate.seat_class},
-    )  # fmt: skip
+    )
     return candidate
 
 
@@ -522,9 +555,14 @@ def close_election(
         return False
     session.refresh(locked)
     audit.record(
-        session, None, "election.closed", "election", election_id, now=now,
+        session,
+        None,
+        "election.closed",
+        "election",
+        election_id,
+        now=now,
         changes={"voters": result["voters"], "draws": len(result["draws"])},
-    )  # fmt: skip
+    )
     return True
 
 

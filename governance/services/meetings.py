@@ -237,10 +237,15 @@ def create_meeting(
                 errors={"confirms_proposal_id": ["Please choose a resolution that passed."]},
             )
     meeting = Meeting(
-        kind=kind, title=title, starts_at=starts_at, place=place.strip(),
-        notice_sent_on=notice_sent_on, created_at=now, created_by_id=actor.id,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        place=place.strip(),
+        notice_sent_on=notice_sent_on,
+        created_at=now,
+        created_by_id=actor.id,
         confirms_proposal_id=confirms_proposal_id,
-    )  # fmt: skip
+    )
     session.add(meeting)
     session.flush()
     audit.record(
@@ -326,16 +331,26 @@ def record_attendance(
         )
     found = session.get(Attendance, (meeting.id, member.id))
     if found is None:
-        found = Attendance(meeting_id=meeting.id, member_id=member.id, how=how,
-                           recorded_by_id=actor.id, recorded_at=now)  # fmt: skip
+        found = Attendance(
+            meeting_id=meeting.id,
+            member_id=member.id,
+            how=how,
+            recorded_by_id=actor.id,
+            recorded_at=now,
+        )
         session.add(found)
     else:
         found.how, found.recorded_by_id, found.recorded_at = how, actor.id, now
     session.flush()
     audit.record(
-        session, actor, "meeting.attendance", "meeting", meeting.id, now=now,
+        session,
+        actor,
+        "meeting.attendance",
+        "meeting",
+        meeting.id,
+        now=now,
         changes={"member_id": member.id, "how": how},
-    )  # fmt: skip
+    )
     return found
 
 
@@ -350,9 +365,14 @@ def remove_attendance(
     session.delete(found)
     session.flush()
     audit.record(
-        session, actor, "meeting.attendance_removed", "meeting", meeting.id, now=now,
+        session,
+        actor,
+        "meeting.attendance_removed",
+        "meeting",
+        meeting.id,
+        now=now,
         changes={"member_id": member_id},
-    )  # fmt: skip
+    )
 
 
 def attendance(
@@ -427,7 +447,12 @@ def record_confirmation(
     meeting.confirmation_for, meeting.confirmation_against = votes_for, votes_against
     session.flush()
     audit.record(
-        session, actor, "meeting.confirmation", "meeting", meeting.id, now=now,
+        session,
+        actor,
+        "meeting.confirmation",
+        "meeting",
+        meeting.id,
+        now=now,
         changes={"for": votes_for, "against": votes_against, "confirmed": meeting.confirmed},
-    )  # fmt: skip
+    )
     return meeting

@@ -104,9 +104,16 @@ def countersign(
         raise Conflict("That member can no longer vote on this.")
     recorded.countersigned_by_id, recorded.countersigned_at = actor.id, now
     receipt = ballots.append_ballot(
-        session, proposal, found[1], choice=recorded.choice, cast_by="recorded", by=actor,
-        countersigned_by=actor.id, key=key, now=now,
-    )  # fmt: skip
+        session,
+        proposal,
+        found[1],
+        choice=recorded.choice,
+        cast_by="recorded",
+        by=actor,
+        countersigned_by=actor.id,
+        key=key,
+        now=now,
+    )
     member = found[0]
     if member.email:
         mail.queue_mail(

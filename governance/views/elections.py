@@ -34,8 +34,9 @@ SEAT_LEGENDS = {
 
 
 def _seats_field(label: str) -> IntegerField:
-    return IntegerField(label, validators=[InputRequired(REQUIRED), NumberRange(min=0, max=50)],
-                        default=0)  # fmt: skip
+    return IntegerField(
+        label, validators=[InputRequired(REQUIRED), NumberRange(min=0, max=50)], default=0
+    )
 
 
 class ElectionForm(FlaskForm):
@@ -44,21 +45,28 @@ class ElectionForm(FlaskForm):
     seats_worker = _seats_field("Seats for worker members")
     seats_investor = _seats_field("Seats for investor members")
     closes_on = StringField(
-        "Voting closes on (date)", validators=[DataRequired(REQUIRED)],
-        description="As YYYY-MM-DD.", render_kw={"type": "date"},
-    )  # fmt: skip
+        "Voting closes on (date)",
+        validators=[DataRequired(REQUIRED)],
+        description="As YYYY-MM-DD.",
+        render_kw={"type": "date"},
+    )
     closes_time = StringField(
-        "Voting closes at (time)", validators=[DataRequired(REQUIRED)], default="17:00",
-        description="As HH:MM, UK time.", render_kw={"type": "time"},
-    )  # fmt: skip
+        "Voting closes at (time)",
+        validators=[DataRequired(REQUIRED)],
+        default="17:00",
+        description="As HH:MM, UK time.",
+        render_kw={"type": "time"},
+    )
 
 
 class NominationForm(FlaskForm):
     member_id = SelectField("Member standing", coerce=int)
     born_on = StringField(
-        "Their date of birth", validators=[DataRequired(REQUIRED)],
-        description="As YYYY-MM-DD. It is checked, not kept.", render_kw={"type": "date"},
-    )  # fmt: skip
+        "Their date of birth",
+        validators=[DataRequired(REQUIRED)],
+        description="As YYYY-MM-DD. It is checked, not kept.",
+        render_kw={"type": "date"},
+    )
     age_checked = BooleanField("I have checked their date of birth: they are 18 or over")
 
 
@@ -87,16 +95,22 @@ def new_election() -> Any:
         closes_at = _closing(form.closes_on.data or "", form.closes_time.data or "")
         try:
             if closes_at is None:
-                raise Invalid("Please check the closing time.", errors={
-                    "closes_on": ["Please give a date as YYYY-MM-DD and a time as HH:MM."]})  # fmt: skip
+                raise Invalid(
+                    "Please check the closing time.",
+                    errors={"closes_on": ["Please give a date as YYYY-MM-DD and a time as HH:MM."]},
+                )
             election = elections.create_election(
-                session, current_user, title=form.title.data or "", closes_at=closes_at, now=moment,
+                session,
+                current_user,
+                title=form.title.data or "",
+                closes_at=closes_at,
+                now=moment,
                 seats={
                     "supported-advocate": form.seats_supported_advocate.data or 0,
                     "worker": form.seats_worker.data or 0,
                     "investor": form.seats_investor.data or 0,
                 },
-            )  # fmt: skip
+            )
         except Invalid as exc:
             session.rollback()
             if "closes_at" in exc.errors:
@@ -135,11 +149,18 @@ def _election_page(
     )
     mine = elections.my_choices(session, current_user, election.id, now=moment)
     return render_page(
-        "elections/election.html", status, st=st, election=election, can_vote=can_vote,
-        voted=mine is not None, chosen=chosen if chosen is not None else (mine or []),
-        errors=errors or {}, seat_classes=SEAT_CLASSES, seat_legends=SEAT_LEGENDS,
+        "elections/election.html",
+        status,
+        st=st,
+        election=election,
+        can_vote=can_vote,
+        voted=mine is not None,
+        chosen=chosen if chosen is not None else (mine or []),
+        errors=errors or {},
+        seat_classes=SEAT_CLASSES,
+        seat_legends=SEAT_LEGENDS,
         nomination_form=_nomination_form(nomination) if policy.can_manage_elections(st) else None,
-    )  # fmt: skip
+    )
 
 
 @bp.route("/elections/<id:election_id>", methods=["GET", "POST"])
@@ -178,9 +199,14 @@ def nominate(election_id: int) -> Any:
         else:
             try:
                 elections.nominate(
-                    session, current_user, election_id, member_id=form.member_id.data or 0,
-                    born_on=born_on, age_checked=bool(form.age_checked.data), now=now(),
-                )  # fmt: skip
+                    session,
+                    current_user,
+                    election_id,
+                    member_id=form.member_id.data or 0,
+                    born_on=born_on,
+                    age_checked=bool(form.age_checked.data),
+                    now=now(),
+                )
             except DomainError as exc:
                 session.rollback()
                 apply_errors(form, exc)
@@ -216,6 +242,10 @@ def election_result(election_id: int) -> Any:
     view = elections.result_view(session, current_user, election_id, now=moment)
     names = {c.id: c.member.name for c in election.candidates}
     return render_page(
-        "elections/result.html", election=election, result=view, names=names,
-        seat_classes=SEAT_CLASSES, seat_legends=SEAT_LEGENDS,
-    )  # fmt: skip
+        "elections/result.html",
+        election=election,
+        result=view,
+        names=names,
+        seat_classes=SEAT_CLASSES,
+        seat_legends=SEAT_LEGENDS,
+    )

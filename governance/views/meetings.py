@@ -42,33 +42,44 @@ class MeetingForm(FlaskForm):
     kind = RadioField("Kind of meeting", choices=choices(KIND_WORDS), default="general")
     title = StringField("Title", validators=[DataRequired(REQUIRED), Length(max=200)])
     starts_on = StringField(
-        "Date of the meeting", validators=[DataRequired(REQUIRED)],
-        description="As YYYY-MM-DD.", render_kw={"type": "date"},
-    )  # fmt: skip
+        "Date of the meeting",
+        validators=[DataRequired(REQUIRED)],
+        description="As YYYY-MM-DD.",
+        render_kw={"type": "date"},
+    )
     starts_time = StringField(
-        "Time it starts", validators=[DataRequired(REQUIRED)], default="10:00",
-        description="As HH:MM, UK time.", render_kw={"type": "time"},
-    )  # fmt: skip
+        "Time it starts",
+        validators=[DataRequired(REQUIRED)],
+        default="10:00",
+        description="As HH:MM, UK time.",
+        render_kw={"type": "time"},
+    )
     place = StringField(
-        "Where", validators=[DataRequired(REQUIRED), Length(max=300)],
+        "Where",
+        validators=[DataRequired(REQUIRED), Length(max=300)],
         description="The address, and how to join by phone or online if members can.",
-    )  # fmt: skip
+    )
     notice_sent_on = StringField(
-        "Day notice was sent", validators=[DataRequired(REQUIRED)],
-        description="As YYYY-MM-DD.", render_kw={"type": "date"},
-    )  # fmt: skip
+        "Day notice was sent",
+        validators=[DataRequired(REQUIRED)],
+        description="As YYYY-MM-DD.",
+        render_kw={"type": "date"},
+    )
     confirms_proposal_id = SelectField(
-        "The special resolution it confirms (if any)", coerce=str, default="",
+        "The special resolution it confirms (if any)",
+        coerce=str,
+        default="",
         description="An amalgamation or a conversion that passed is confirmed at a second "
         "meeting, 14 days to a month later.",
-    )  # fmt: skip
+    )
 
 
 class AgendaForm(FlaskForm):
     text = TextAreaField(
-        "Agenda item", validators=[DataRequired(REQUIRED), Length(max=2000)],
+        "Agenda item",
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
         render_kw={"rows": 2},
-    )  # fmt: skip
+    )
     proposal_id = SelectField("The resolution it puts (if any)", coerce=str, default="")
 
 
@@ -135,12 +146,17 @@ def new_meeting() -> Any:
         starts_at = _moment(form.starts_on.data or "", form.starts_time.data or "")
         try:
             planned = meetings.create_meeting(
-                session, current_user, kind=form.kind.data or "", title=form.title.data or "",
+                session,
+                current_user,
+                kind=form.kind.data or "",
+                title=form.title.data or "",
                 starts_at=starts_at,
-                place=form.place.data or "", notice_sent_on=_day(form.notice_sent_on.data or ""),
-                now=moment, zone=current_app.config["CARECOOP_TIMEZONE"],
+                place=form.place.data or "",
+                notice_sent_on=_day(form.notice_sent_on.data or ""),
+                now=moment,
+                zone=current_app.config["CARECOOP_TIMEZONE"],
                 confirms_proposal_id=int(confirms) if confirms else None,
-            )  # fmt: skip
+            )
         except Invalid as exc:
             session.rollback()
             if "starts_at" in exc.errors:
@@ -194,10 +210,16 @@ def _meeting_page(meeting_id: int, status: int = 200, **forms: Any) -> Any:
         )
         context["present"] = meetings.attendance(session, current_user, meeting.id, now=moment)
     return render_page(
-        "meetings/meeting.html", status, st=st, meeting=meeting, kind_words=KIND_WORDS,
-        how_words=HOW_WORDS, quorum=meetings.quorum_of(session, meeting),
-        minutes=meetings.published_minutes(meeting), **context,
-    )  # fmt: skip
+        "meetings/meeting.html",
+        status,
+        st=st,
+        meeting=meeting,
+        kind_words=KIND_WORDS,
+        how_words=HOW_WORDS,
+        quorum=meetings.quorum_of(session, meeting),
+        minutes=meetings.published_minutes(meeting),
+        **context,
+    )
 
 
 @bp.route("/meetings/<id:meeting_id>")
@@ -215,10 +237,13 @@ def add_agenda_item(meeting_id: int) -> Any:
     if form.validate_on_submit():
         try:
             meetings.add_agenda_item(
-                session, current_user, meeting_id, text=form.text.data or "",
+                session,
+                current_user,
+                meeting_id,
+                text=form.text.data or "",
                 proposal_id=int(form.proposal_id.data) if form.proposal_id.data else None,
                 now=now(),
-            )  # fmt: skip
+            )
         except DomainError as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -237,9 +262,13 @@ def record_attendance(meeting_id: int) -> Any:
     if form.validate_on_submit():
         try:
             meetings.record_attendance(
-                session, current_user, meeting_id, member_id=form.member_id.data or 0,
-                how=form.how.data or "", now=now(),
-            )  # fmt: skip
+                session,
+                current_user,
+                meeting_id,
+                member_id=form.member_id.data or 0,
+                how=form.how.data or "",
+                now=now(),
+            )
         except DomainError as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -270,9 +299,13 @@ def save_minutes(meeting_id: int) -> Any:
     if form.validate_on_submit():
         try:
             meetings.save_minutes(
-                session, current_user, meeting_id, minutes=form.minutes.data or "",
-                publish=bool(form.publish.data), now=now(),
-            )  # fmt: skip
+                session,
+                current_user,
+                meeting_id,
+                minutes=form.minutes.data or "",
+                publish=bool(form.publish.data),
+                now=now(),
+            )
         except DomainError as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -291,9 +324,13 @@ def record_confirmation(meeting_id: int) -> Any:
     if form.validate_on_submit():
         try:
             meetings.record_confirmation(
-                session, current_user, meeting_id, votes_for=form.votes_for.data or 0,
-                votes_against=form.votes_against.data or 0, now=now(),
-            )  # fmt: skip
+                session,
+                current_user,
+                meeting_id,
+                votes_for=form.votes_for.data or 0,
+                votes_against=form.votes_against.data or 0,
+                now=now(),
+            )
         except DomainError as exc:
             session.rollback()
             apply_errors(form, exc)

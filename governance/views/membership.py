@@ -45,10 +45,15 @@ def membership() -> Any:
     if policy.can_apply(st) and form.validate_on_submit():
         try:
             register.apply(
-                session, actor, name=form.name.data or "", member_class=form.member_class.data or "",
-                postal_address=form.postal_address.data, email=form.email.data,
-                email_use=form.email_use.data or "notices", now=moment,
-            )  # fmt: skip
+                session,
+                actor,
+                name=form.name.data or "",
+                member_class=form.member_class.data or "",
+                postal_address=form.postal_address.data,
+                email=form.email.data,
+                email_use=form.email_use.data or "notices",
+                now=moment,
+            )
         except Invalid as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -61,9 +66,13 @@ def membership() -> Any:
         form.member_class.errors = ["Please choose which kind of member you are."]
     invited = register.invitation_for(session, actor, moment) if policy.can_apply(st) else None
     return render_page(
-        "membership.html", 422 if form.errors else 200, st=st, form=form, invited=invited,
+        "membership.html",
+        422 if form.errors else 200,
+        st=st,
+        form=form,
+        invited=invited,
         confirm_form=ConfirmForm(),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/membership/leave", methods=["GET", "POST"])
@@ -125,12 +134,19 @@ def member_page(member_id: int) -> Any:
     if form.validate_on_submit():
         try:
             register.update_member(
-                session, current_user, member_id, now=moment, name=form.name.data,
-                postal_address=form.postal_address.data, email=form.email.data,
-                email_use=form.email_use.data, member_class=form.member_class.data,
-                shares_held=form.shares_held.data, shares_paid_pence=form.shares_paid_pence.data,
+                session,
+                current_user,
+                member_id,
+                now=moment,
+                name=form.name.data,
+                postal_address=form.postal_address.data,
+                email=form.email.data,
+                email_use=form.email_use.data,
+                member_class=form.member_class.data,
+                shares_held=form.shares_held.data,
+                shares_paid_pence=form.shares_paid_pence.data,
                 loans_pence=form.loans_pence.data,
-            )  # fmt: skip
+            )
         except Invalid as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -139,9 +155,12 @@ def member_page(member_id: int) -> Any:
             return redirect(url_for("governance.member_page", member_id=member_id))
     member = register.get_member(session, current_user, member_id, now=moment)
     return render_page(
-        "member.html", 422 if form.errors else 200, member=member, form=form,
+        "member.html",
+        422 if form.errors else 200,
+        member=member,
+        form=form,
         confirm_form=ConfirmForm(),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/register/<id:member_id>/admit", methods=["POST"])
@@ -184,9 +203,13 @@ def officers() -> Any:
             return redirect(url_for("governance.officers"))
     rows = officer_register.officers(session, current_user, now=moment, current_only=False)
     return render_page(
-        "officers.html", 422 if form.errors else 200, st=st, rows=rows, form=form,
+        "officers.html",
+        422 if form.errors else 200,
+        st=st,
+        rows=rows,
+        form=form,
         confirm_form=ConfirmForm(),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/officers/<id:officer_id>/end", methods=["POST"])

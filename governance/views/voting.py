@@ -60,10 +60,16 @@ def new_proposal() -> Any:
                     errors={"closes_on": ["Please give a date as YYYY-MM-DD and a time as HH:MM."]},
                 )
             proposal = proposals.create_proposal(
-                session, current_user, title=form.title.data or "", body=form.body.data or "",
-                kind=form.kind.data or "", secret=bool(form.secret.data), opens_at=moment,
-                closes_at=closes_at, now=moment,
-            )  # fmt: skip
+                session,
+                current_user,
+                title=form.title.data or "",
+                body=form.body.data or "",
+                kind=form.kind.data or "",
+                secret=bool(form.secret.data),
+                opens_at=moment,
+                closes_at=closes_at,
+                now=moment,
+            )
         except Invalid as exc:
             session.rollback()
             if "closes_at" in exc.errors:
@@ -97,11 +103,19 @@ def _proposal_page(proposal_id: int, vote_form: VoteForm | None = None, status: 
         for p in proxies.proxies_held(session, actor, proposal.id)
     ]
     return render_page(
-        "proposal.html", status, st=st, proposal=proposal, form=form, can_vote=can_vote,
-        voted=voted, held=held, my_proxy=proxies.my_proxy(session, st.member, proposal.id),
-        threshold=proposals.threshold_words(proposal.kind), confirm_form=ConfirmForm(),
+        "proposal.html",
+        status,
+        st=st,
+        proposal=proposal,
+        form=form,
+        can_vote=can_vote,
+        voted=voted,
+        held=held,
+        my_proxy=proxies.my_proxy(session, st.member, proposal.id),
+        threshold=proposals.threshold_words(proposal.kind),
+        confirm_form=ConfirmForm(),
         proxy_forms={p.giver_id: VoteForm(prefix=f"m{p.giver_id}") for p, _v in held},
-    )  # fmt: skip
+    )
 
 
 def _open_choice(session: Session, member: Member | None, proposal_id: int) -> str | None:
@@ -122,9 +136,13 @@ def proposal(proposal_id: int) -> Any:
         session = current_session()
         try:
             ballots.cast_ballot(
-                session, current_user, proposal_id, choice=form.choice.data or "", key=ballot_key(),
+                session,
+                current_user,
+                proposal_id,
+                choice=form.choice.data or "",
+                key=ballot_key(),
                 now=now(),
-            )  # fmt: skip
+            )
         except Invalid as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -144,9 +162,14 @@ def proxy_vote(proposal_id: int, member_id: int) -> Any:
         flash("Please choose for, against or abstain.", "error")
         return redirect(url_for("governance.proposal", proposal_id=proposal_id))
     ballots.cast_ballot(
-        current_session(), current_user, proposal_id, choice=form.choice.data or "", key=ballot_key(),
-        now=now(), for_member_id=member_id,
-    )  # fmt: skip
+        current_session(),
+        current_user,
+        proposal_id,
+        choice=form.choice.data or "",
+        key=ballot_key(),
+        now=now(),
+        for_member_id=member_id,
+    )
     flash("Your vote as their proxy is in.", "success")
     return redirect(url_for("governance.proposal", proposal_id=proposal_id))
 
@@ -213,9 +236,11 @@ def result(proposal_id: int) -> Any:
     proposal = proposals.get_proposal(session, current_user, proposal_id, now=moment)
     view = results.result_view(session, current_user, proposal_id, key=ballot_key(), now=moment)
     return render_page(
-        "result.html", proposal=proposal, result=view,
+        "result.html",
+        proposal=proposal,
+        result=view,
         threshold=proposals.threshold_words(proposal.kind),
-    )  # fmt: skip
+    )
 
 
 @bp.route("/proposals/<id:proposal_id>/log")
@@ -240,9 +265,14 @@ def record(proposal_id: int) -> Any:
     if form.validate_on_submit():
         try:
             recorded.record_ballot(
-                session, current_user, proposal_id, member_id=form.member_id.data or 0,
-                choice=form.choice.data or "", method=form.method.data or "", now=moment,
-            )  # fmt: skip
+                session,
+                current_user,
+                proposal_id,
+                member_id=form.member_id.data or 0,
+                choice=form.choice.data or "",
+                method=form.method.data or "",
+                now=moment,
+            )
         except DomainError as exc:
             session.rollback()
             apply_errors(form, exc)
@@ -270,8 +300,12 @@ def countersign_list() -> Any:
 def countersign(recorded_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit())
     recorded.countersign(
-        current_session(), current_user, recorded_id, key=ballot_key(),
-        base_url=current_app.config["CARECOOP_BASE_URL"], now=now(),
-    )  # fmt: skip
+        current_session(),
+        current_user,
+        recorded_id,
+        key=ballot_key(),
+        base_url=current_app.config["CARECOOP_BASE_URL"],
+        now=now(),
+    )
     flash("Countersigned: the ballot has been cast and the member told.", "success")
     return redirect(url_for("governance.countersign_list"))

@@ -225,13 +225,25 @@ def set_pay_rate(
         )
     )
     if rate is None:
-        rate = PayRate(user_id=worker_id, team_id=team_id, effective_from=effective_from,
-                       hourly_pence=hourly_pence)  # fmt: skip
+        rate = PayRate(
+            user_id=worker_id,
+            team_id=team_id,
+            effective_from=effective_from,
+            hourly_pence=hourly_pence,
+        )
         session.add(rate)
     rate.hourly_pence = hourly_pence
     session.flush()
-    audit.record(session, actor, "pay_rate.set", "pay_rate", rate.id, now=now, scope=scope(team_id),
-                 changes={"worker_id": worker_id, "effective_from": effective_from.isoformat()})  # fmt: skip
+    audit.record(
+        session,
+        actor,
+        "pay_rate.set",
+        "pay_rate",
+        rate.id,
+        now=now,
+        scope=scope(team_id),
+        changes={"worker_id": worker_id, "effective_from": effective_from.isoformat()},
+    )
     return rate
 
 

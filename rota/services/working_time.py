@@ -86,13 +86,13 @@ UNDER_18 = Limits(
 #: The co-op's setting: whether a breach blocks the save or only warns.
 SETTINGS = (
     SettingSpec(
-            "working_time_blocks",
-            "Working time rules block the rota",
-            "bool",
-            False,
-            "When on, a visit that would break the Working Time Regulations for an employed "
-            "worker cannot be saved. When off, the rota holder is warned. Independent workers "
-            "only ever see the figures as information.",
+        "working_time_blocks",
+        "Working time rules block the rota",
+        "bool",
+        False,
+        "When on, a visit that would break the Working Time Regulations for an employed "
+        "worker cannot be saved. When off, the rota holder is warned. Independent workers "
+        "only ever see the figures as information.",
         group="Rota",
     ),
 )

@@ -23,14 +23,19 @@ def works_in_teams(session: Session, user: User) -> bool:
             and_(Membership.status == "active", Membership.bookable.is_(True)),
         ),
     )
-    return session.scalar(booked.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
+    return (
+        session.scalar(booked.limit(1)) is not None
+        or session.get(WorkerProfile, user.id) is not None
+    )
 
 
 def is_paid_worker(session: Session, user: User) -> bool:
     """Whether the person is, or was, paid for visits: a worker in a team (their timesheets and
     invoices stay theirs after they leave), or someone with a worker profile."""
     paid = select(Membership.id).where(Membership.user_id == user.id, Membership.kind == "worker")
-    return session.scalar(paid.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
+    return (
+        session.scalar(paid.limit(1)) is not None or session.get(WorkerProfile, user.id) is not None
+    )
 
 
 def may_look_for_work(session: Session, user: User) -> bool:
@@ -40,6 +45,9 @@ def may_look_for_work(session: Session, user: User) -> bool:
         return True
     if user.roles:
         return False
-    return session.scalar(
-        select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
-    ) is None
+    return (
+        session.scalar(
+            select(Team.id).where(Team.leader_id == user.id, Team.status == "active").limit(1)
+        )
+        is None
+    )

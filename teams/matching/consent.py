@@ -180,37 +180,58 @@ def express_interest(
         )
     if interest.state == "suggested":
         audit.record(
-            session, actor, "interest.suggested", "interest", interest.id, now=now,
-            scope=scope(opening.team_id), changes={"worker_id": worker.id},
-        )  # fmt: skip
+            session,
+            actor,
+            "interest.suggested",
+            "interest",
+            interest.id,
+            now=now,
+            scope=scope(opening.team_id),
+            changes={"worker_id": worker.id},
+        )
         tell(
-            session, interest, "team", "A suggestion for your opening",
+            session,
+            interest,
+            "team",
+            "A suggestion for your opening",
             f"{actor.display_name} suggests meeting {worker.display_name} about your opening "
             f"“{opening.title}”. They have not been told: it is for you to say yes or no.",
             now,
-        )  # fmt: skip
+        )
         return interest
     record_decision(session, interest, side, "interested", actor, now)
     session.flush()
     audit.record(
-        session, actor, "interest.expressed", "interest", interest.id, now=now,
-        scope=scope(opening.team_id), changes={"side": side, "worker_id": worker.id},
-    )  # fmt: skip
+        session,
+        actor,
+        "interest.expressed",
+        "interest",
+        interest.id,
+        now=now,
+        scope=scope(opening.team_id),
+        changes={"side": side, "worker_id": worker.id},
+    )
     if side == "worker":
         tell(
-            session, interest, "team", f"{worker.display_name} would like to meet you",
+            session,
+            interest,
+            "team",
+            f"{worker.display_name} would like to meet you",
             f"{worker.display_name} would like to meet you about your opening “{opening.title}”. "
             "You can read their profile and say whether you would like to meet them too.",
             now,
-        )  # fmt: skip
+        )
     else:
         tell(
-            session, interest, "worker", "A team would like to meet you",
+            session,
+            interest,
+            "worker",
+            "A team would like to meet you",
             f"A team in {opening.neighbourhood.name} would like to meet you about "
             f"“{opening.title}”. You can read what they are looking for and say whether you "
             "would like to meet.",
             now,
-        )  # fmt: skip
+        )
     return interest
 
 
@@ -247,23 +268,37 @@ def answer_interest(
     record_decision(session, interest, side, "yes", actor, now)
     session.flush()
     audit.record(
-        session, actor, "interest.answered", "interest", interest.id, now=now,
-        scope=scope(interest.opening.team_id), changes={"side": side, "state": "mutual"},
-    )  # fmt: skip
+        session,
+        actor,
+        "interest.answered",
+        "interest",
+        interest.id,
+        now=now,
+        scope=scope(interest.opening.team_id),
+        changes={"side": side, "state": "mutual"},
+    )
     opening, worker = interest.opening, interest.worker
     leader = opening.team.leader.display_name
     tell(
-        session, interest, "worker", f"{leader} would like to meet you too",
+        session,
+        interest,
+        "worker",
+        f"{leader} would like to meet you too",
         f"You and {leader} both said yes about “{opening.title}”. The next step is to agree "
         "a time for a trial visit.",
-        now, skip=actor,
-    )  # fmt: skip
+        now,
+        skip=actor,
+    )
     tell(
-        session, interest, "team", f"{worker.display_name} would like to meet you too",
+        session,
+        interest,
+        "team",
+        f"{worker.display_name} would like to meet you too",
         f"You and {worker.display_name} both said yes about “{opening.title}”. The next step "
         "is to agree a time for a trial visit.",
-        now, skip=actor,
-    )  # fmt: skip
+        now,
+        skip=actor,
+    )
     return interest
 
 
@@ -330,15 +365,24 @@ def propose_trial(
             raise Conflict("The trial has already been agreed.")
         session.refresh(trial)
     audit.record(
-        session, actor, "trial.proposed", "trial", trial.id, now=now,
-        scope=scope(interest.opening.team_id), changes={"side": side},
-    )  # fmt: skip
+        session,
+        actor,
+        "trial.proposed",
+        "trial",
+        trial.id,
+        now=now,
+        scope=scope(interest.opening.team_id),
+        changes={"side": side},
+    )
     tell(
-        session, interest, other(side), "A time for the trial visit",
+        session,
+        interest,
+        other(side),
+        "A time for the trial visit",
         f"{_name_of(interest, side)} suggests a trial visit about “{interest.opening.title}” "
         f"on {describe_span(starts_at, ends_at)}. Please say whether that time works for you.",
         now,
-    )  # fmt: skip
+    )
     return trial
 
 
@@ -392,11 +436,14 @@ def agree_trial(session: Session, actor: User, trial_id: int, *, now: datetime) 
     span = describe_span(trial.starts_at, trial.ends_at)
     for told, about in (("worker", "team"), ("team", "worker")):
         tell(
-            session, interest, told, "Your trial visit is agreed",
+            session,
+            interest,
+            told,
+            "Your trial visit is agreed",
             f"The trial visit with {_name_of(interest, about)} about “{opening.title}” is agreed "
             f"for {span}. Afterwards you will each be asked whether you would like to carry on.",
             now,
-        )  # fmt: skip
+        )
     return trial
 
 
@@ -441,18 +488,27 @@ def decide_after_trial(
     record_decision(session, interest, side, "carry_on", actor, now)
     session.flush()
     audit.record(
-        session, actor, "trial.decided", "trial", trial.id, now=now,
-        scope=scope(interest.opening.team_id), changes={"side": side, "decision": "carry_on"},
-    )  # fmt: skip
+        session,
+        actor,
+        "trial.decided",
+        "trial",
+        trial.id,
+        now=now,
+        scope=scope(interest.opening.team_id),
+        changes={"side": side, "decision": "carry_on"},
+    )
     if trial.team_decision == trial.worker_decision == "carry_on":
         _join(session, actor, interest, trial, now)
     else:
         tell(
-            session, interest, other(side), f"{_name_of(interest, side)} would like to carry on",
+            session,
+            interest,
+            other(side),
+            f"{_name_of(interest, side)} would like to carry on",
             f"After the trial visit about “{interest.opening.title}”, {_name_of(interest, side)} "
             "would like to carry on. Please say whether you would too.",
             now,
-        )  # fmt: skip
+        )
     return interest
 
 
@@ -475,16 +531,24 @@ def _join(session: Session, actor: User, interest: Interest, trial: Trial, now: 
     move(session, interest, ("matched",), now, state="member", membership_id=membership.id)
     leader = opening.team.leader.display_name
     tell(
-        session, interest, "worker", "Welcome to the team",
-        f"You and {leader} both said carry on: you have joined {leader}'s team. Welcome!", now,
+        session,
+        interest,
+        "worker",
+        "Welcome to the team",
+        f"You and {leader} both said carry on: you have joined {leader}'s team. Welcome!",
+        now,
         skip=actor,
-    )  # fmt: skip
+    )
     tell(
-        session, interest, "team", "Welcome to the team",
+        session,
+        interest,
+        "team",
+        "Welcome to the team",
         f"You and {interest.worker.display_name} both said carry on: "
         f"{interest.worker.display_name} has joined the team.",
-        now, skip=actor,
-    )  # fmt: skip
+        now,
+        skip=actor,
+    )
 
 
 # Saying no, or stop -------------------------------------------------------------------------------
@@ -518,13 +582,24 @@ def stop(
     move(session, interest, (before,), now, state=ended, ended_at=now, ended_by=side)
     opening = interest.opening
     audit.record(
-        session, actor, "interest.ended", "interest", interest.id, now=now,
-        scope=scope(opening.team_id), changes={"side": side, "state": ended},
-    )  # fmt: skip
+        session,
+        actor,
+        "interest.ended",
+        "interest",
+        interest.id,
+        now=now,
+        scope=scope(opening.team_id),
+        changes={"side": side, "state": ended},
+    )
     record_decision(
-        session, interest, side, "no" if ended == "declined" else "stop", actor, now,
+        session,
+        interest,
+        side,
+        "no" if ended == "declined" else "stop",
+        actor,
+        now,
         lawful_requirement,
-    )  # fmt: skip
+    )
     called_off = _end_trial(session, actor, interest, side, now)
     session.flush()
     if side == "team":
@@ -557,9 +632,15 @@ def _drop_suggestion(session: Session, actor: User, interest: Interest, now: dat
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This has already changed. Please look again at where things stand.")
     audit.record(
-        session, actor, "interest.suggestion_declined", "interest", interest.id, now=now,
-        scope=scope(interest.opening.team_id), changes={"worker_id": interest.worker_id},
-    )  # fmt: skip
+        session,
+        actor,
+        "interest.suggestion_declined",
+        "interest",
+        interest.id,
+        now=now,
+        scope=scope(interest.opening.team_id),
+        changes={"worker_id": interest.worker_id},
+    )
     session.expunge(interest)
     interest.state, interest.ended_at, interest.ended_by = "declined", now, "team"
     return interest

@@ -23,17 +23,47 @@ from teams.models import Team
 from teams.services.standing import standing
 
 PEOPLE = (
-    DemoAccount("nasreen", "Nasreen Hussain", "nasreen.hussain@carecoop.example",
-                "saffron-kite-lullaby-42", "worker", about="employed worker in Halifax, speaks Urdu"),
-    DemoAccount("kasia", "Kasia Wójcik", "kasia.wojcik@carecoop.example", "harbour-pretzel-lilac-57",
-                "worker", about="independent worker, would like to meet Margaret's team"),
-    DemoAccount("gareth", "Gareth Sutcliffe", "gareth.sutcliffe@carecoop.example",
-                "thistle-carousel-moss-83", "worker", about="independent worker, trial with Margaret"),
-    DemoAccount("leon", "Leon Price", "leon.price@carecoop.example", "beacon-raspberry-quill-29",
-                "worker", about="employed worker in Todmorden, signs BSL"),
-    DemoAccount("chloe", "Chloe Barker", "chloe.barker@carecoop.example", "pumpkin-glade-trellis-65",
-                "worker", about="new worker, not yet vetted (references to come)"),
-)  # fmt: skip
+    DemoAccount(
+        "nasreen",
+        "Nasreen Hussain",
+        "nasreen.hussain@carecoop.example",
+        "saffron-kite-lullaby-42",
+        "worker",
+        about="employed worker in Halifax, speaks Urdu",
+    ),
+    DemoAccount(
+        "kasia",
+        "Kasia Wójcik",
+        "kasia.wojcik@carecoop.example",
+        "harbour-pretzel-lilac-57",
+        "worker",
+        about="independent worker, would like to meet Margaret's team",
+    ),
+    DemoAccount(
+        "gareth",
+        "Gareth Sutcliffe",
+        "gareth.sutcliffe@carecoop.example",
+        "thistle-carousel-moss-83",
+        "worker",
+        about="independent worker, trial with Margaret",
+    ),
+    DemoAccount(
+        "leon",
+        "Leon Price",
+        "leon.price@carecoop.example",
+        "beacon-raspberry-quill-29",
+        "worker",
+        about="employed worker in Todmorden, signs BSL",
+    ),
+    DemoAccount(
+        "chloe",
+        "Chloe Barker",
+        "chloe.barker@carecoop.example",
+        "pumpkin-glade-trellis-65",
+        "worker",
+        about="new worker, not yet vetted (references to come)",
+    ),
+)
 
 # British National Grid points (metres), roughly each town's centre.
 NEIGHBOURHOODS = {
@@ -87,54 +117,79 @@ def _profiles(places: dict[str, int], skills: dict[str, int]) -> dict[str, dict[
         "aisha": {
             "about": "I have worked in care for twelve years, the last five on my own account. "
             "I like a chat and a cup of tea, and I am a good cook.",
-            "employment": "independent", "rate_pence": 1650, "travel_miles": 8,
+            "employment": "independent",
+            "rate_pence": 1650,
+            "travel_miles": 8,
             "neighbourhood_id": places["Hebden Bridge"],
             "skills": ids("Moving and handling", "Medicines support", "Cooking", "Personal care"),
-            "languages": ["english", "urdu"], "interests": ["cooking", "walking"],
-            "windows": _hours(weekdays, 8, 18) + _hours((5,), 10, 14), "open_to_new_teams": True,
+            "languages": ["english", "urdu"],
+            "interests": ["cooking", "walking"],
+            "windows": _hours(weekdays, 8, 18) + _hours((5,), 10, 14),
+            "open_to_new_teams": True,
         },
         "nasreen": {
             "about": "I work for the co-op at weekends and look after my grandchildren in the week. "
             "I love cooking and the cricket.",
-            "employment": "employed", "travel_miles": 5, "neighbourhood_id": places["Halifax"],
+            "employment": "employed",
+            "travel_miles": 5,
+            "neighbourhood_id": places["Halifax"],
             "skills": ids("Cooking", "Dementia care"),
-            "languages": ["english", "urdu", "punjabi"], "interests": ["cooking", "cricket"],
-            "windows": _hours((4,), 13, 18) + _hours((5, 6), 9, 17), "open_to_new_teams": True,
+            "languages": ["english", "urdu", "punjabi"],
+            "interests": ["cooking", "cricket"],
+            "windows": _hours((4,), 13, 18) + _hours((5, 6), 9, 17),
+            "open_to_new_teams": True,
         },
         "kasia": {
             "about": "Before care work I was a nurse in Kraków. Mornings suit me best; I have a "
             "little garden and bake on Sundays.",
-            "employment": "independent", "rate_pence": 1600, "travel_miles": 5,
+            "employment": "independent",
+            "rate_pence": 1600,
+            "travel_miles": 5,
             "neighbourhood_id": places["Mytholmroyd"],
             "skills": ids("Moving and handling", "Cooking", "Personal care"),
-            "languages": ["english", "polish"], "interests": ["gardening", "baking"],
-            "windows": _hours((0, 1, 2, 3), 8, 13), "open_to_new_teams": True,
+            "languages": ["english", "polish"],
+            "interests": ["gardening", "baking"],
+            "windows": _hours((0, 1, 2, 3), 8, 13),
+            "open_to_new_teams": True,
         },
         "gareth": {
             "about": "Retired postman, now a carer. I drive, so trips out are no trouble, and I "
             "will happily sort out a garden.",
-            "employment": "independent", "rate_pence": 1750, "travel_miles": 10,
+            "employment": "independent",
+            "rate_pence": 1750,
+            "travel_miles": 10,
             "neighbourhood_id": places["Sowerby Bridge"],
             "skills": ids("Driving", "Gardening help", "Moving and handling", "Personal care"),
-            "languages": ["english"], "interests": ["gardening", "music"],
-            "windows": _hours((1, 2, 3), 9, 15), "open_to_new_teams": True,
+            "languages": ["english"],
+            "interests": ["gardening", "music"],
+            "windows": _hours((1, 2, 3), 9, 15),
+            "open_to_new_teams": True,
         },
         "leon": {
             "about": "My parents are Deaf, so I grew up signing. I have worked with people living "
             "with dementia for six years.",
-            "employment": "employed", "travel_miles": 6, "neighbourhood_id": places["Todmorden"],
+            "employment": "employed",
+            "travel_miles": 6,
+            "neighbourhood_id": places["Todmorden"],
             "skills": ids("Dementia care", "Moving and handling", "Personal care"),
-            "languages": ["english", "british sign language"], "interests": ["music", "football"],
-            "windows": _hours(weekdays, 9, 13) + _hours((6,), 10, 16), "open_to_new_teams": True,
+            "languages": ["english", "british sign language"],
+            "interests": ["music", "football"],
+            "windows": _hours(weekdays, 9, 13) + _hours((6,), 10, 16),
+            "open_to_new_teams": True,
         },
         "chloe": {
             "about": "Just starting out in care after looking after my nan. Happy to help with "
             "shopping, cooking and company.",
-            "employment": "employed", "travel_miles": 4, "neighbourhood_id": places["Hebden Bridge"],
-            "skills": ids("Cooking"), "languages": ["english"], "interests": ["films", "walking"],
-            "windows": _hours((0, 2, 4), 12, 18), "open_to_new_teams": True,
+            "employment": "employed",
+            "travel_miles": 4,
+            "neighbourhood_id": places["Hebden Bridge"],
+            "skills": ids("Cooking"),
+            "languages": ["english"],
+            "interests": ["films", "walking"],
+            "windows": _hours((0, 2, 4), 12, 18),
+            "open_to_new_teams": True,
         },
-    }  # fmt: skip
+    }
 
 
 def _checks(
@@ -154,10 +209,17 @@ def _checks(
         if expires is None and kind in ("dbs", "insurance", "right_to_work"):
             expires = today + timedelta(days=300 + 20 * index)
         vetting.record_check(
-            session, facilitator, worker.id, kind=kind, outcome="passed",
-            number=f"{kind[:3].upper()}-{worker.id:04d}-{index + 1}", checked_on=on,
-            expires_on=expires, update_service_consent=True if kind == "dbs" else None, now=now,
-        )  # fmt: skip
+            session,
+            facilitator,
+            worker.id,
+            kind=kind,
+            outcome="passed",
+            number=f"{kind[:3].upper()}-{worker.id:04d}-{index + 1}",
+            checked_on=on,
+            expires_on=expires,
+            update_service_consent=True if kind == "dbs" else None,
+            now=now,
+        )
 
 
 def _next_weekday(after: date, weekdays: tuple[int, ...]) -> date:
@@ -192,67 +254,105 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
     # Vetting: everyone but Chloe has every check; Aisha's insurance runs out in three weeks.
     independent = ("identity", "reference", "reference", "dbs", "insurance", "care_certificate")
     employed = ("identity", "right_to_work", "reference", "reference", "dbs", "care_certificate")
-    _checks(session, facilitator, everyone["aisha"], (*independent, "medicines_competence"),
-            on=start_day - timedelta(days=340), today=today, now=start,
-            expiring={"insurance": today + timedelta(days=20)})  # fmt: skip
-    for username, kinds in (("nasreen", employed), ("kasia", independent),
-                            ("gareth", independent), ("leon", employed)):  # fmt: skip
-        _checks(session, facilitator, everyone[username], kinds, on=start_day - timedelta(days=20),
-                today=today, now=start)  # fmt: skip
+    _checks(
+        session,
+        facilitator,
+        everyone["aisha"],
+        (*independent, "medicines_competence"),
+        on=start_day - timedelta(days=340),
+        today=today,
+        now=start,
+        expiring={"insurance": today + timedelta(days=20)},
+    )
+    for username, kinds in (
+        ("nasreen", employed),
+        ("kasia", independent),
+        ("gareth", independent),
+        ("leon", employed),
+    ):
+        _checks(
+            session,
+            facilitator,
+            everyone[username],
+            kinds,
+            on=start_day - timedelta(days=20),
+            today=today,
+            now=start,
+        )
     # Chloe's identity is checked; her references have not come back yet.
-    _checks(session, facilitator, everyone["chloe"], ("identity",), on=start_day, today=today,
-            now=start)  # fmt: skip
+    _checks(
+        session, facilitator, everyone["chloe"], ("identity",), on=start_day, today=today, now=start
+    )
 
     # Margaret's opening: a late-morning hand on Tuesdays and Thursdays, after Aisha's visit.
     opened = now - timedelta(days=10)
     lead = standing(session, margaret_user, margaret, opened)
-    margaret_opening = openings.create_opening(session, lead, {
-        "title": MARGARET_OPENING,
-        "support": "Help with a bath or a shower and getting dressed, then a cup of tea and a "
-        "chat. Sometimes a walk round the garden.",
-        "what_matters": "Someone patient who will knock and wait. I taught music for thirty "
-        "years and still love to talk about it.",
-        "tasks": ["personal_care", "companionship"],
-        "windows": _hours((1, 3), 10, 13),
-        "neighbourhood_id": places["Hebden Bridge"],
-        "preferred_skills": [skills["Moving and handling"], skills["Gardening help"]],
-        "interests": ["music", "gardening"],
-        "max_rate_pence": 1800,
-    }, now=opened)  # fmt: skip
+    margaret_opening = openings.create_opening(
+        session,
+        lead,
+        {
+            "title": MARGARET_OPENING,
+            "support": "Help with a bath or a shower and getting dressed, then a cup of tea and a "
+            "chat. Sometimes a walk round the garden.",
+            "what_matters": "Someone patient who will knock and wait. I taught music for thirty "
+            "years and still love to talk about it.",
+            "tasks": ["personal_care", "companionship"],
+            "windows": _hours((1, 3), 10, 13),
+            "neighbourhood_id": places["Hebden Bridge"],
+            "preferred_skills": [skills["Moving and handling"], skills["Gardening help"]],
+            "interests": ["music", "gardening"],
+            "max_rate_pence": 1800,
+        },
+        now=opened,
+    )
 
     # Imran's opening: company at the weekend, ideally someone who speaks Urdu.
-    imran_opening = openings.create_opening(session, standing(session, imran_user, imran, now), {
-        "title": IMRAN_OPENING,
-        "support": "Company on Saturday or Sunday: a chat, a game of cards, maybe watching the "
-        "cricket together or a walk to the park.",
-        "what_matters": "My mother's first language is Urdu, and she often visits at weekends.",
-        "tasks": ["companionship"],
-        "windows": _hours((5, 6), 10, 16),
-        "neighbourhood_id": places["Halifax"],
-        "preferred_languages": ["urdu"],
-        "interests": ["cricket", "cooking"],
-        "max_rate_pence": 1700,
-    }, now=now)  # fmt: skip
+    imran_opening = openings.create_opening(
+        session,
+        standing(session, imran_user, imran, now),
+        {
+            "title": IMRAN_OPENING,
+            "support": "Company on Saturday or Sunday: a chat, a game of cards, maybe watching the "
+            "cricket together or a walk to the park.",
+            "what_matters": "My mother's first language is Urdu, and she often visits at weekends.",
+            "tasks": ["companionship"],
+            "windows": _hours((5, 6), 10, 16),
+            "neighbourhood_id": places["Halifax"],
+            "preferred_languages": ["urdu"],
+            "interests": ["cricket", "cooking"],
+            "max_rate_pence": 1700,
+        },
+        now=now,
+    )
 
     # Trial: Margaret asked to meet Gareth; he said yes and suggested a Thursday morning, and
     # David, her representative, agreed it, so the rota booked the trial visit.
     interest = consent.express_interest(
-        session, margaret_user, opening_id=margaret_opening.id,
-        worker_id=everyone["gareth"].id, now=now - timedelta(days=6),
-    )  # fmt: skip
-    consent.answer_interest(session, everyone["gareth"], interest.id, yes=True,
-                            now=now - timedelta(days=5))  # fmt: skip
+        session,
+        margaret_user,
+        opening_id=margaret_opening.id,
+        worker_id=everyone["gareth"].id,
+        now=now - timedelta(days=6),
+    )
+    consent.answer_interest(
+        session, everyone["gareth"], interest.id, yes=True, now=now - timedelta(days=5)
+    )
     trial_day = _next_weekday(today + timedelta(days=2), (1, 3))
     trial_start = datetime.combine(trial_day, time(10, 30), tzinfo=zone())
     trial = consent.propose_trial(
-        session, everyone["gareth"], interest.id, starts_at=trial_start,
-        ends_at=trial_start + timedelta(hours=1, minutes=30), now=now - timedelta(days=4),
-    )  # fmt: skip
+        session,
+        everyone["gareth"],
+        interest.id,
+        starts_at=trial_start,
+        ends_at=trial_start + timedelta(hours=1, minutes=30),
+        now=now - timedelta(days=4),
+    )
     consent.agree_trial(session, david, trial.id, now=now - timedelta(days=3))
 
     # Interested: Kasia would like to meet Margaret's team; Margaret's answer is waiting.
-    consent.express_interest(session, everyone["kasia"], opening_id=margaret_opening.id,
-                             now=now - timedelta(days=1))  # fmt: skip
+    consent.express_interest(
+        session, everyone["kasia"], opening_id=margaret_opening.id, now=now - timedelta(days=1)
+    )
 
     # Mutual: Imran asked to meet Nasreen, and she said yes; next, a trial to agree.
     interest = consent.express_interest(

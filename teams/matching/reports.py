@@ -188,13 +188,18 @@ def equality_monitor(
     require(policy.can_view_equality_monitor(actor), hidden=True)
     start, end = monitor_period(now)
     rows = session.execute(
-        select(MatchDecision.side, MatchDecision.decision, MatchDecision.lawful_requirement,
-               Interest.worker_id, Team.leader_id)
+        select(
+            MatchDecision.side,
+            MatchDecision.decision,
+            MatchDecision.lawful_requirement,
+            Interest.worker_id,
+            Team.leader_id,
+        )
         .join(Interest, Interest.id == MatchDecision.interest_id)
         .join(Opening, Opening.id == Interest.opening_id)
         .join(Team, Team.id == Opening.team_id)
         .where(MatchDecision.at >= start, MatchDecision.at < end)
-    )  # fmt: skip
+    )
     on_workers: list[Decision] = []
     on_supported: list[Decision] = []
     for side, decision, lawful_requirement, worker_id, leader_id in rows:

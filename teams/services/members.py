@@ -23,25 +23,43 @@ INVITATION_LIFETIME = timedelta(days=14)
 REMOVAL_WINDOW = timedelta(days=7)
 
 
-def create_team(
-    session: Session, actor: User, *, name: str, leader: User, now: datetime
-) -> Team:
+def create_team(session: Session, actor: User, *, name: str, leader: User, now: datetime) -> Team:
     """A facilitator sets up a team with the supported person as its leader (and first member,
     able to see their own records). Raises Forbidden or Invalid. Audits `team.created`."""
     require(policy.can_create_team(actor), detail="Only a facilitator can set up a team.")
     name = name.strip()
     if not name or len(name) > 120:
-        raise Invalid("Please give the team a name.", errors={"name": ["Please give the team a name of up to 120 characters."]})
-    team = Team(name=name, leader_id=leader.id, status="active", created_at=now, created_by_id=actor.id)
+        raise Invalid(
+            "Please give the team a name.",
+            errors={"name": ["Please give the team a name of up to 120 characters."]},
+        )
+    team = Team(
+        name=name, leader_id=leader.id, status="active", created_at=now, created_by_id=actor.id
+    )
     session.add(team)
     session.flush()
-    session.add(Membership(
-        team_id=team.id, user_id=leader.id, kind="supported", status="active", sees_records=True,
-        created_at=now, joined_at=now,
-    ))
+    session.add(
+        Membership(
+            team_id=team.id,
+            user_id=leader.id,
+            kind="supported",
+            status="active",
+            sees_records=True,
+            created_at=now,
+            joined_at=now,
+        )
+    )
     session.flush()
-    audit.record(session, actor, "team.created", "team", team.id, now=now, scope=scope(team),
-                 changes={"leader_id": leader.id})
+    audit.record(
+        session,
+        actor,
+        "team.created",
+        "team",
+        team.id,
+        now=now,
+        scope=scope(team),
+        changes={"leader_id": leader.id},
+    )
     return team
 
 
@@ -71,7 +89,9 @@ def members(session: Session, team: Team, *, include_past: bool = False) -> list
     )
 
 
-def _validate_invite(name: str, email: str | None, kind: str, employment: str | None) -> dict[str, list[str]]:
+def _validate_invite(
+    name: str, email: str | None, kind: str, employment: str | None
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = ["Please give their name."]
@@ -80,7 +100,9 @@ def _validate_invite(name: str, email: str | None, kind: str, employment: str | 
     if kind not in MEMBER_KINDS or kind == "supported":
         errors["kind"] = ["Please say how they will help."]
     if kind == "worker" and employment not in EMPLOYMENTS:
-        errors["employment"] = ["Please say whether they are self-employed or employed by the co-op."]
+        errors["employment"] = [
+            "Please say whether they are self-employed or employed by the co-op."
+        ]
     return errors
 
 
@@ -111,26 +133,39 @@ def invite(
         select(Membership.id).where(
             Membership.team_id == s.team.id,
             Membership.status.in_(("invited", "active")),
-            or_(Membership.invited_email == address,
-                Membership.user_id == (existing_user.id if existing_user else -1)),
+            or_(
+                Membership.invited_email == address,
+                Membership.user_id == (existing_user.id if existing_user else -1),
+            ),
         )
     )
     if clash:
-        raise Conflict("They are already in the team, or already invited.",
-                       errors={"email": ["They are already in the team, or already invited."]})
+        raise Conflict(
+            "They are already in the team, or already invited.",
+            errors={"email": ["They are already in the team, or already invited."]},
+        )
     token = new_secret()
     membership = Membership(
-        team_id=s.team.id, kind=kind, employment=employment if kind == "worker" else None,
-        status="invited", sees_records=sees_records, bookable=kind == "worker",
-        invited_name=name.strip(), invited_email=address,
-        invite_digest=digest(token), invite_expires_at=now + INVITATION_LIFETIME,
-        invited_by_id=s.user.id, created_at=now,
+        team_id=s.team.id,
+        kind=kind,
+        employment=employment if kind == "worker" else None,
+        status="invited",
+        sees_records=sees_records,
+        bookable=kind == "worker",
+        invited_name=name.strip(),
+        invited_email=address,
+        invite_digest=digest(token),
+        invite_expires_at=now + INVITATION_LIFETIME,
+        invited_by_id=s.user.id,
+        created_at=now,
     )
     session.add(membership)
     session.flush()
     leader = s.team.leader.display_name
     queue_mail(
-        session, to=address, subject=f"{leader} invites you to join their care team",
+        session,
+        to=address,
+        subject=f"{leader} invites you to join their care team",
         body=(
             f"Hello {membership.invited_name},\n\n{s.user.display_name} invites you to join "
             f"{leader}'s care team on Carecoop.\n\nTo say yes or no, open this link within 14 days:\n\n"
@@ -138,8 +173,17 @@ def invite(
         ),
         now=now,
     )
-    audit.record(session, s.user, "member.invited", "membership", membership.id, now=now,
-                 scope=scope(s.team), acting_for=_acting_for(s), changes={"kind": kind})
+    audit.record(
+        session,
+        s.user,
+        "member.invited",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(s.team),
+        acting_for=_acting_for(s),
+        changes={"kind": kind},
+    )
     return membership, token
 
 
@@ -157,8 +201,10 @@ def find_invitation(session: Session, token: str, now: datetime) -> Membership:
         or membership.invite_expires_at <= now
         or membership.team.status != "active"
     ):
-        raise NotFound("This invitation has expired, or has already been answered. "
-                       "Please ask the person who invited you to send a new one.")
+        raise NotFound(
+            "This invitation has expired, or has already been answered. "
+            "Please ask the person who invited you to send a new one."
+        )
     return membership
 
 
@@ -175,7 +221,8 @@ def accept_invitation(session: Session, user: User, token: str, *, now: datetime
         )
     if current := session.scalar(
         select(Membership.id).where(
-            Membership.team_id == membership.team_id, Membership.user_id == user.id,
+            Membership.team_id == membership.team_id,
+            Membership.user_id == user.id,
             Membership.status == "active",
         )
     ):
@@ -188,8 +235,15 @@ def accept_invitation(session: Session, user: User, token: str, *, now: datetime
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This invitation has just been answered.")
     session.refresh(membership)
-    audit.record(session, user, "member.joined", "membership", membership.id, now=now,
-                 scope=scope(membership.team_id))
+    audit.record(
+        session,
+        user,
+        "member.joined",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(membership.team_id),
+    )
     return membership
 
 
@@ -199,19 +253,33 @@ def accept_invitation_new_account(
     """Someone without an account says yes: their account is made with the invited e-mail."""
     membership = find_invitation(session, token, now)
     user = accounts.create_user(
-        session, None, username=username, display_name=display_name, password=password,
-        email=membership.invited_email, now=now,
+        session,
+        None,
+        username=username,
+        display_name=display_name,
+        password=password,
+        email=membership.invited_email,
+        now=now,
     )
     return user, accept_invitation(session, user, token, now=now)
 
 
-def decline_invitation(session: Session, token: str, *, now: datetime, user: User | None = None) -> None:
+def decline_invitation(
+    session: Session, token: str, *, now: datetime, user: User | None = None
+) -> None:
     """Say no to an invitation, without a reason. Audits `member.declined`."""
     membership = find_invitation(session, token, now)
     membership.status, membership.invite_digest = "declined", None
     session.flush()
-    audit.record(session, user, "member.declined", "membership", membership.id, now=now,
-                 scope=scope(membership.team_id))
+    audit.record(
+        session,
+        user,
+        "member.declined",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(membership.team_id),
+    )
 
 
 def propose(
@@ -228,25 +296,48 @@ def propose(
     if errors:
         raise Invalid("The suggestion was not made.", errors=errors)
     proposal = MemberProposal(
-        team_id=s.team.id, proposed_by_id=s.user.id, name=name.strip(), email=address or "",
-        kind=kind, reason=reason.strip()[:500], status="proposed", created_at=now,
+        team_id=s.team.id,
+        proposed_by_id=s.user.id,
+        name=name.strip(),
+        email=address or "",
+        kind=kind,
+        reason=reason.strip()[:500],
+        status="proposed",
+        created_at=now,
     )
     session.add(proposal)
     session.flush()
-    audit.record(session, s.user, "member.proposed", "member_proposal", proposal.id, now=now,
-                 scope=scope(s.team), changes={"kind": kind})
+    audit.record(
+        session,
+        s.user,
+        "member.proposed",
+        "member_proposal",
+        proposal.id,
+        now=now,
+        scope=scope(s.team),
+        changes={"kind": kind},
+    )
     return proposal
 
 
 def proposals(session: Session, team: Team) -> list[MemberProposal]:
-    return list(session.scalars(
-        select(MemberProposal).where(MemberProposal.team_id == team.id, MemberProposal.status == "proposed")
-        .order_by(MemberProposal.created_at)
-    ))
+    return list(
+        session.scalars(
+            select(MemberProposal)
+            .where(MemberProposal.team_id == team.id, MemberProposal.status == "proposed")
+            .order_by(MemberProposal.created_at)
+        )
+    )
 
 
 def decide_proposal(
-    session: Session, s: Standing, proposal_id: int, *, yes: bool, base_url: str, now: datetime,
+    session: Session,
+    s: Standing,
+    proposal_id: int,
+    *,
+    yes: bool,
+    base_url: str,
+    now: datetime,
     employment: str | None = None,
 ) -> MemberProposal:
     """The leader says yes (an invitation goes out) or "not now" to a suggestion. Conditional,
@@ -266,14 +357,28 @@ def decide_proposal(
     session.refresh(proposal)
     if yes:
         membership, _token = invite(
-            session, s, name=proposal.name, email=proposal.email, kind=proposal.kind,
+            session,
+            s,
+            name=proposal.name,
+            email=proposal.email,
+            kind=proposal.kind,
             employment=employment or ("independent" if proposal.kind == "worker" else None),
-            base_url=base_url, now=now,
+            base_url=base_url,
+            now=now,
         )
         proposal.membership_id = membership.id
         session.flush()
-    audit.record(session, s.user, "member.proposal_decided", "member_proposal", proposal.id, now=now,
-                 scope=scope(s.team), acting_for=_acting_for(s), changes={"status": proposal.status})
+    audit.record(
+        session,
+        s.user,
+        "member.proposal_decided",
+        "member_proposal",
+        proposal.id,
+        now=now,
+        scope=scope(s.team),
+        acting_for=_acting_for(s),
+        changes={"status": proposal.status},
+    )
     return proposal
 
 
@@ -285,8 +390,14 @@ def find_membership(session: Session, s: Standing, membership_id: int) -> Member
 
 
 def update_member(
-    session: Session, s: Standing, membership_id: int, *, now: datetime,
-    sees_records: bool | None = None, is_contact: bool | None = None, bookable: bool | None = None,
+    session: Session,
+    s: Standing,
+    membership_id: int,
+    *,
+    now: datetime,
+    sees_records: bool | None = None,
+    is_contact: bool | None = None,
+    bookable: bool | None = None,
 ) -> Membership:
     """The leader says who may see private records and who may be booked for visits, and names
     one or two contacts, who are told first when something goes wrong. Raises Forbidden or Invalid. Audits `member.updated`
@@ -310,42 +421,72 @@ def update_member(
         if is_contact:
             if membership.status != "active":
                 raise Invalid("Only someone already in the team can be a contact.")
-            contacts = session.scalar(select(func.count()).where(
-                Membership.team_id == s.team.id, Membership.is_contact.is_(True),
-                Membership.status == "active"))
+            contacts = session.scalar(
+                select(func.count()).where(
+                    Membership.team_id == s.team.id,
+                    Membership.is_contact.is_(True),
+                    Membership.status == "active",
+                )
+            )
             if (contacts or 0) >= 2:
-                raise Invalid("A team has one or two contacts. Please remove one first.",
-                              errors={"is_contact": ["A team has one or two contacts. Please remove one first."]})
+                raise Invalid(
+                    "A team has one or two contacts. Please remove one first.",
+                    errors={
+                        "is_contact": ["A team has one or two contacts. Please remove one first."]
+                    },
+                )
         membership.is_contact = is_contact
         changed.append("is_contact")
     session.flush()
     if changed:
         assert s.user is not None
-        audit.record(session, s.user, "member.updated", "membership", membership.id, now=now,
-                     scope=scope(s.team), acting_for=_acting_for(s), changes={"fields": changed})
+        audit.record(
+            session,
+            s.user,
+            "member.updated",
+            "membership",
+            membership.id,
+            now=now,
+            scope=scope(s.team),
+            acting_for=_acting_for(s),
+            changes={"fields": changed},
+        )
     return membership
 
 
 def contacts(session: Session, team: Team) -> list[Membership]:
-    return list(session.scalars(select(Membership).where(
-        Membership.team_id == team.id, Membership.is_contact.is_(True), Membership.status == "active")))
+    return list(
+        session.scalars(
+            select(Membership).where(
+                Membership.team_id == team.id,
+                Membership.is_contact.is_(True),
+                Membership.status == "active",
+            )
+        )
+    )
 
 
 def _end_hats(session: Session, membership: Membership, actor: User, now: datetime) -> None:
-    for hat in session.scalars(select(Hat).where(
-            Hat.membership_id == membership.id, Hat.status.in_(("offered", "active")))):
+    for hat in session.scalars(
+        select(Hat).where(Hat.membership_id == membership.id, Hat.status.in_(("offered", "active")))
+    ):
         hat.status, hat.ended_at, hat.ended_by_id = "taken_back", now, actor.id
 
 
-def remove_member(session: Session, s: Standing, membership_id: int, *, now: datetime) -> Membership:
+def remove_member(
+    session: Session, s: Standing, membership_id: int, *, now: datetime
+) -> Membership:
     """The leader (or representative) takes someone off the team, or withdraws an invitation,
     at once. A representative cannot remove the leader's own access; nobody can. When most of
     the team is removed within a week, the on-call facilitator is told, once. Sends
     `member_left`. Audits `member.removed`."""
     membership = find_membership(session, s, membership_id)
-    require(policy.can_remove_member(s, membership),
-            detail="The person who leads the team cannot be removed from it."
-            if membership.user_id == s.team.leader_id else None)
+    require(
+        policy.can_remove_member(s, membership),
+        detail="The person who leads the team cannot be removed from it."
+        if membership.user_id == s.team.leader_id
+        else None,
+    )
     assert s.user is not None
     was_active = membership.status == "active"
     membership.status = "left" if was_active else "declined"
@@ -353,10 +494,20 @@ def remove_member(session: Session, s: Standing, membership_id: int, *, now: dat
     membership.is_contact = False
     _end_hats(session, membership, s.user, now)
     session.flush()
-    audit.record(session, s.user, "member.removed", "membership", membership.id, now=now,
-                 scope=scope(s.team), acting_for=_acting_for(s))
+    audit.record(
+        session,
+        s.user,
+        "member.removed",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(s.team),
+        acting_for=_acting_for(s),
+    )
     if was_active:
-        events.member_left.send(membership, session=session, actor=s.user, now=now, effective_at=now)
+        events.member_left.send(
+            membership, session=session, actor=s.user, now=now, effective_at=now
+        )
         _alert_if_most_removed(session, s.team, now)
     return membership
 
@@ -367,14 +518,31 @@ def _alert_if_most_removed(session: Session, team: Team, now: datetime) -> None:
     since = now - REMOVAL_WINDOW
     if team.removal_alert_at is not None and team.removal_alert_at > since:
         return
-    removed = session.scalar(select(func.count()).where(
-        Membership.team_id == team.id, Membership.removed_by_id.is_not(None),
-        Membership.status == "left", Membership.leaves_at > since,
-        Membership.joined_at.is_not(None), Membership.joined_at <= since)) or 0
-    there_a_week_ago = session.scalar(select(func.count()).where(
-        Membership.team_id == team.id, Membership.user_id != team.leader_id,
-        Membership.joined_at.is_not(None), Membership.joined_at <= since,
-        or_(Membership.leaves_at.is_(None), Membership.leaves_at > since))) or 0
+    removed = (
+        session.scalar(
+            select(func.count()).where(
+                Membership.team_id == team.id,
+                Membership.removed_by_id.is_not(None),
+                Membership.status == "left",
+                Membership.leaves_at > since,
+                Membership.joined_at.is_not(None),
+                Membership.joined_at <= since,
+            )
+        )
+        or 0
+    )
+    there_a_week_ago = (
+        session.scalar(
+            select(func.count()).where(
+                Membership.team_id == team.id,
+                Membership.user_id != team.leader_id,
+                Membership.joined_at.is_not(None),
+                Membership.joined_at <= since,
+                or_(Membership.leaves_at.is_(None), Membership.leaves_at > since),
+            )
+        )
+        or 0
+    )
     if there_a_week_ago == 0 or removed * 2 <= there_a_week_ago:
         return
     team.removal_alert_at = now
@@ -382,18 +550,33 @@ def _alert_if_most_removed(session: Session, team: Team, now: datetime) -> None:
     on_call = session.get(User, on_call_id) if on_call_id else None
     if on_call is not None and on_call.email:
         queue_mail(
-            session, to=on_call.email, subject=f"Please check on team {team.id}",
-            body=(f"Hello {on_call.display_name},\n\n{removed} of the {there_a_week_ago} people who were in "
-                  f"team {team.id} a week ago have been taken off it since. This can be a sign that "
-                  "someone is being cut off from their support. Please check in with the person "
-                  "who leads the team.\n"),
+            session,
+            to=on_call.email,
+            subject=f"Please check on team {team.id}",
+            body=(
+                f"Hello {on_call.display_name},\n\n{removed} of the {there_a_week_ago} people who were in "
+                f"team {team.id} a week ago have been taken off it since. This can be a sign that "
+                "someone is being cut off from their support. Please check in with the person "
+                "who leads the team.\n"
+            ),
             now=now,
         )
     session.flush()
     # Not in the team's own history: whoever is removing people must not learn they were noticed.
-    audit.record(session, None, "team.removals_alerted", "team", team.id, now=now, scope="safeguarding",
-                 changes={"removed": removed, "members_a_week_ago": there_a_week_ago,
-                          "told": on_call.id if on_call else None})
+    audit.record(
+        session,
+        None,
+        "team.removals_alerted",
+        "team",
+        team.id,
+        now=now,
+        scope="safeguarding",
+        changes={
+            "removed": removed,
+            "members_a_week_ago": there_a_week_ago,
+            "told": on_call.id if on_call else None,
+        },
+    )
 
 
 def leave(
@@ -419,23 +602,47 @@ def leave(
         membership.is_contact = False
         _end_hats(session, membership, s.user, now)
     session.flush()
-    audit.record(session, s.user, "member.leaving", "membership", membership.id, now=now,
-                 scope=scope(s.team), changes={"handover_note": bool(membership.handover_note)})
-    events.member_left.send(membership, session=session, actor=s.user, now=now, effective_at=leaves_at)
+    audit.record(
+        session,
+        s.user,
+        "member.leaving",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(s.team),
+        changes={"handover_note": bool(membership.handover_note)},
+    )
+    events.member_left.send(
+        membership, session=session, actor=s.user, now=now, effective_at=leaves_at
+    )
     return membership
 
 
 def finish_leaving(session: Session, now: datetime) -> int:
     """Timed job: memberships whose notice has run out become `left` (and lose their hats)."""
-    due = list(session.scalars(select(Membership).where(
-        Membership.status == "active", Membership.leaves_at.is_not(None), Membership.leaves_at <= now)))
+    due = list(
+        session.scalars(
+            select(Membership).where(
+                Membership.status == "active",
+                Membership.leaves_at.is_not(None),
+                Membership.leaves_at <= now,
+            )
+        )
+    )
     for membership in due:
         membership.status, membership.is_contact = "left", False
         for hat in membership.hats:
             if hat.status in ("offered", "active"):
                 hat.status, hat.ended_at = "put_down", now
-        audit.record(session, None, "member.left", "membership", membership.id, now=now,
-                     scope=scope(membership.team_id))
+        audit.record(
+            session,
+            None,
+            "member.left",
+            "membership",
+            membership.id,
+            now=now,
+            scope=scope(membership.team_id),
+        )
     session.flush()
     return len(due)
 
@@ -444,12 +651,20 @@ def invitations_for(session: Session, user: User, now: datetime) -> list[Members
     """Open team invitations addressed to `user`'s e-mail address."""
     if not user.email:
         return []
-    return list(session.scalars(select(Membership).where(
-        Membership.invited_email == user.email, Membership.status == "invited",
-        Membership.invite_expires_at > now)))
+    return list(
+        session.scalars(
+            select(Membership).where(
+                Membership.invited_email == user.email,
+                Membership.status == "invited",
+                Membership.invite_expires_at > now,
+            )
+        )
+    )
 
 
-def addressed_invitation(session: Session, user: User, membership_id: int, now: datetime) -> Membership:
+def addressed_invitation(
+    session: Session, user: User, membership_id: int, now: datetime
+) -> Membership:
     """An open invitation addressed to `user`'s own e-mail address, answered from their home
     page rather than through the e-mailed link. Raises NotFound."""
     for membership in invitations_for(session, user, now):
@@ -467,22 +682,38 @@ def answer_addressed_invitation(
     claimed = session.execute(
         update(Membership)
         .where(Membership.id == membership.id, Membership.status == "invited")
-        .values(status="active" if yes else "declined", user_id=user.id if yes else None,
-                joined_at=now if yes else None, invite_digest=None)
+        .values(
+            status="active" if yes else "declined",
+            user_id=user.id if yes else None,
+            joined_at=now if yes else None,
+            invite_digest=None,
+        )
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This invitation has just been answered.")
     session.refresh(membership)
-    audit.record(session, user, "member.joined" if yes else "member.declined", "membership",
-                 membership.id, now=now, scope=scope(membership.team_id))
+    audit.record(
+        session,
+        user,
+        "member.joined" if yes else "member.declined",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(membership.team_id),
+    )
     return membership
 
 
 def history(session: Session, team: Team, *, limit: int = 200) -> list[AuditEvent]:
     """Every change in the team, newest first, from the audit log (which holds no private text)."""
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.scope == scope(team))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.scope == scope(team))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def teams_staff_support(session: Session, user: User) -> list[Team]:
@@ -490,7 +721,9 @@ def teams_staff_support(session: Session, user: User) -> list[Team]:
     only, unless given access), in name order."""
     if not (user.is_active and user.roles & {"facilitator", "registered_manager"}):
         return []
-    return list(session.scalars(select(Team).where(Team.status == "active").order_by(Team.name, Team.id)))
+    return list(
+        session.scalars(select(Team).where(Team.status == "active").order_by(Team.name, Team.id))
+    )
 
 
 def _lock_worker(session: Session, worker_id: int) -> None:
@@ -540,7 +773,13 @@ def join_matched_worker(
     session.add(membership)
     session.flush()
     audit.record(
-        session, actor, "member.joined", "membership", membership.id, now=now,
-        scope=scope(team_id), changes={"kind": "worker", "by": "matching"},
-    )  # fmt: skip
+        session,
+        actor,
+        "member.joined",
+        "membership",
+        membership.id,
+        now=now,
+        scope=scope(team_id),
+        changes={"kind": "worker", "by": "matching"},
+    )
     return membership

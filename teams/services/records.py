@@ -58,14 +58,31 @@ def _log_outside_read(session: Session, s: Standing, what: str, now: datetime) -
     basis = s.outside_access or "regulatory"
     reason = None
     if basis == "emergency":
-        reason = session.scalar(select(RecordsAccess.reason).where(
-            RecordsAccess.team_id == s.team.id, RecordsAccess.user_id == s.user.id,
-            RecordsAccess.basis == "emergency", RecordsAccess.ends_at > now,
-            RecordsAccess.revoked_at.is_(None)).order_by(RecordsAccess.starts_at.desc()).limit(1))
+        reason = session.scalar(
+            select(RecordsAccess.reason)
+            .where(
+                RecordsAccess.team_id == s.team.id,
+                RecordsAccess.user_id == s.user.id,
+                RecordsAccess.basis == "emergency",
+                RecordsAccess.ends_at > now,
+                RecordsAccess.revoked_at.is_(None),
+            )
+            .order_by(RecordsAccess.starts_at.desc())
+            .limit(1)
+        )
     elif basis == "regulatory":
         reason = "Regulatory duties (registered manager)"
-    audit.record_access(session, s.user, s.team.leader, what=what, record_type="team", record_id=s.team.id,
-                        basis=basis, reason=reason, now=now)
+    audit.record_access(
+        session,
+        s.user,
+        s.team.leader,
+        what=what,
+        record_type="team",
+        record_id=s.team.id,
+        basis=basis,
+        reason=reason,
+        now=now,
+    )
 
 
 def grant_access(
@@ -85,19 +102,42 @@ def grant_access(
         raise Invalid("Access was not granted.", errors=errors)
     assert until is not None
     ends = datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC)
-    grant = RecordsAccess(team_id=s.team.id, user_id=facilitator_id, basis="granted", starts_at=now, ends_at=ends,
-                          created_by_id=s.user.id)
+    grant = RecordsAccess(
+        team_id=s.team.id,
+        user_id=facilitator_id,
+        basis="granted",
+        starts_at=now,
+        ends_at=ends,
+        created_by_id=s.user.id,
+    )
     session.add(grant)
     session.flush()
-    audit.record(session, s.user, "access.granted", "records_access", grant.id, now=now, scope=scope(s.team),
-                 acting_for=_acting_for(s), changes={"user_id": facilitator_id})
+    audit.record(
+        session,
+        s.user,
+        "access.granted",
+        "records_access",
+        grant.id,
+        now=now,
+        scope=scope(s.team),
+        acting_for=_acting_for(s),
+        changes={"user_id": facilitator_id},
+    )
     return grant
 
 
 def grants(session: Session, s: Standing, now: datetime) -> list[RecordsAccess]:
-    return list(session.scalars(select(RecordsAccess).where(
-        RecordsAccess.team_id == s.team.id, RecordsAccess.revoked_at.is_(None), RecordsAccess.ends_at > now)
-        .order_by(RecordsAccess.starts_at)))
+    return list(
+        session.scalars(
+            select(RecordsAccess)
+            .where(
+                RecordsAccess.team_id == s.team.id,
+                RecordsAccess.revoked_at.is_(None),
+                RecordsAccess.ends_at > now,
+            )
+            .order_by(RecordsAccess.starts_at)
+        )
+    )
 
 
 def revoke_access(session: Session, s: Standing, access_id: int, *, now: datetime) -> None:
@@ -109,24 +149,53 @@ def revoke_access(session: Session, s: Standing, access_id: int, *, now: datetim
         raise NotFound("We could not find that access.")
     grant.revoked_at = now
     session.flush()
-    audit.record(session, s.user, "access.revoked", "records_access", grant.id, now=now, scope=scope(s.team),
-                 acting_for=_acting_for(s))
+    audit.record(
+        session,
+        s.user,
+        "access.revoked",
+        "records_access",
+        grant.id,
+        now=now,
+        scope=scope(s.team),
+        acting_for=_acting_for(s),
+    )
 
 
-def open_emergency_access(session: Session, s: Standing, *, reason: str, now: datetime) -> RecordsAccess:
+def open_emergency_access(
+    session: Session, s: Standing, *, reason: str, now: datetime
+) -> RecordsAccess:
     """A facilitator opens a team's records in an emergency, for 24 hours, with a written reason
     the leader will see beside every read. Audits `access.emergency_opened` (without the reason)."""
-    require(policy.can_open_emergency_access(s), detail="Only a facilitator outside the team can do that.")
+    require(
+        policy.can_open_emergency_access(s),
+        detail="Only a facilitator outside the team can do that.",
+    )
     assert s.user is not None
     if len(reason.strip()) < 10:
-        raise Invalid("Please write why this is an emergency.",
-                      errors={"reason": ["Please write why this is an emergency (the person will see it)."]})
-    grant = RecordsAccess(team_id=s.team.id, user_id=s.user.id, basis="emergency", reason=reason.strip()[:2000],
-                          starts_at=now, ends_at=now + EMERGENCY_ACCESS, created_by_id=s.user.id)
+        raise Invalid(
+            "Please write why this is an emergency.",
+            errors={"reason": ["Please write why this is an emergency (the person will see it)."]},
+        )
+    grant = RecordsAccess(
+        team_id=s.team.id,
+        user_id=s.user.id,
+        basis="emergency",
+        reason=reason.strip()[:2000],
+        starts_at=now,
+        ends_at=now + EMERGENCY_ACCESS,
+        created_by_id=s.user.id,
+    )
     session.add(grant)
     session.flush()
-    audit.record(session, s.user, "access.emergency_opened", "records_access", grant.id, now=now,
-                 scope=scope(s.team))
+    audit.record(
+        session,
+        s.user,
+        "access.emergency_opened",
+        "records_access",
+        grant.id,
+        now=now,
+        scope=scope(s.team),
+    )
     return grant
 
 
@@ -134,18 +203,30 @@ def access_log(session: Session, s: Standing, now: datetime) -> list[AccessEvent
     """'Who has seen my information': reads from outside the team, newest first, except those
     the safeguarding lead is holding back; a held entry appears once its hold ends."""
     require(policy.can_view_access_log(s), hidden=True)
-    return list(session.scalars(select(AccessEvent).where(
-        AccessEvent.record_type == "team", AccessEvent.record_id == s.team.id,
-        or_(AccessEvent.held_until.is_(None), AccessEvent.held_until <= now))
-        .order_by(AccessEvent.at.desc(), AccessEvent.id.desc())))
+    return list(
+        session.scalars(
+            select(AccessEvent)
+            .where(
+                AccessEvent.record_type == "team",
+                AccessEvent.record_id == s.team.id,
+                or_(AccessEvent.held_until.is_(None), AccessEvent.held_until <= now),
+            )
+            .order_by(AccessEvent.at.desc(), AccessEvent.id.desc())
+        )
+    )
 
 
 def recent_outside_reads(session: Session, actor: User, now: datetime) -> list[AccessEvent]:
     """For the safeguarding lead: reads from outside teams in the last 90 days, to hold back."""
     require(policy.can_hold_access_events(actor), hidden=True)
-    return list(session.scalars(select(AccessEvent).where(
-        AccessEvent.record_type == "team", AccessEvent.at > now - timedelta(days=90))
-        .order_by(AccessEvent.at.desc()).limit(500)))
+    return list(
+        session.scalars(
+            select(AccessEvent)
+            .where(AccessEvent.record_type == "team", AccessEvent.at > now - timedelta(days=90))
+            .order_by(AccessEvent.at.desc())
+            .limit(500)
+        )
+    )
 
 
 def hold_access_event(
@@ -169,7 +250,9 @@ def hold_access_event(
     event.hold_reason, event.held_by_id = reason.strip()[:2000], actor.id
     session.flush()
     # Kept out of the team's history: the hold protects the person from someone who may see it.
-    audit.record(session, actor, "access.held", "access_event", event.id, now=now, scope="safeguarding")
+    audit.record(
+        session, actor, "access.held", "access_event", event.id, now=now, scope="safeguarding"
+    )
     return event
 
 
@@ -188,28 +271,43 @@ def clean_sections(raw: Mapping[str, str | None]) -> dict[str, str]:
     sections = {name: (raw.get(name) or "").replace("\r\n", "\n").strip() for name in PLAN_SECTIONS}
     too_long = [PLAN_SECTION_LABELS[n] for n, text in sections.items() if len(text) > MAX_SECTION]
     if too_long:
-        raise Invalid("Part of the plan is too long.",
-                      errors={n: [f"Please keep this under {MAX_SECTION} characters."] for n in PLAN_SECTIONS
-                              if len(sections[n]) > MAX_SECTION})
+        raise Invalid(
+            "Part of the plan is too long.",
+            errors={
+                n: [f"Please keep this under {MAX_SECTION} characters."]
+                for n in PLAN_SECTIONS
+                if len(sections[n]) > MAX_SECTION
+            },
+        )
     return sections
 
 
 def save_plan(
-    session: Session, s: Standing, raw: Mapping[str, str | None], *, base_version: int, now: datetime
+    session: Session,
+    s: Standing,
+    raw: Mapping[str, str | None],
+    *,
+    base_version: int,
+    now: datetime,
 ) -> SupportPlan:
     """Save a new version of the support plan, made from `base_version`. If someone saved since,
     raises PlanConflict (409) with both versions and nothing saved. The version is bumped with a
     conditional update, so two saves from one version cannot both win. Audits `plan.saved` with
     the version and the names of the sections that changed."""
-    require(policy.can_edit_plan(s), hidden=not policy.can_view_records(s),
-            detail="Only the person who leads the team, their representative or the plan holder can edit the plan.")
+    require(
+        policy.can_edit_plan(s),
+        hidden=not policy.can_view_records(s),
+        detail="Only the person who leads the team, their representative or the plan holder can edit the plan.",
+    )
     assert s.user is not None
     sections = clean_sections(raw)
     plan = session.scalar(select(SupportPlan).where(SupportPlan.team_id == s.team.id))
     if plan is None:
         if base_version != 0:
             raise NotFound("We could not find that version of the plan.")
-        plan = SupportPlan(team_id=s.team.id, version=1, sections=sections, updated_at=now, updated_by_id=s.user.id)
+        plan = SupportPlan(
+            team_id=s.team.id, version=1, sections=sections, updated_at=now, updated_by_id=s.user.id
+        )
         session.add(plan)
         session.flush()
         changed = [n for n in PLAN_SECTIONS if sections[n]]
@@ -218,34 +316,62 @@ def save_plan(
         done = session.execute(
             update(SupportPlan)
             .where(SupportPlan.id == plan.id, SupportPlan.version == base_version)
-            .values(version=base_version + 1, sections=sections, updated_at=now, updated_by_id=s.user.id)
+            .values(
+                version=base_version + 1, sections=sections, updated_at=now, updated_by_id=s.user.id
+            )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             session.refresh(plan)
             raise PlanConflict(plan, sections)
         session.refresh(plan)
-    session.add(SupportPlanRevision(plan_id=plan.id, version=plan.version, sections=sections, created_at=now,
-                                    author_id=s.user.id))
+    session.add(
+        SupportPlanRevision(
+            plan_id=plan.id,
+            version=plan.version,
+            sections=sections,
+            created_at=now,
+            author_id=s.user.id,
+        )
+    )
     session.flush()
-    audit.record(session, s.user, "plan.saved", "support_plan", plan.id, now=now, scope=scope(s.team),
-                 acting_for=_acting_for(s), changes={"version": plan.version, "sections": changed})
+    audit.record(
+        session,
+        s.user,
+        "plan.saved",
+        "support_plan",
+        plan.id,
+        now=now,
+        scope=scope(s.team),
+        acting_for=_acting_for(s),
+        changes={"version": plan.version, "sections": changed},
+    )
     return plan
 
 
 def plan_versions(session: Session, s: Standing, now: datetime) -> list[SupportPlanRevision]:
     require(policy.can_view_records(s), hidden=True)
     _log_outside_read(session, s, "support plan history", now)
-    return list(session.scalars(
-        select(SupportPlanRevision).join(SupportPlan).where(SupportPlan.team_id == s.team.id)
-        .order_by(SupportPlanRevision.version.desc())))
+    return list(
+        session.scalars(
+            select(SupportPlanRevision)
+            .join(SupportPlan)
+            .where(SupportPlan.team_id == s.team.id)
+            .order_by(SupportPlanRevision.version.desc())
+        )
+    )
 
 
-def plan_version(session: Session, s: Standing, version: int, *, now: datetime) -> SupportPlanRevision:
+def plan_version(
+    session: Session, s: Standing, version: int, *, now: datetime
+) -> SupportPlanRevision:
     """One version of the plan; a read from outside the team is logged. Raises NotFound."""
     require(policy.can_view_records(s), hidden=True)
     _log_outside_read(session, s, f"support plan version {version}", now)
-    revision = session.scalar(select(SupportPlanRevision).join(SupportPlan).where(
-        SupportPlan.team_id == s.team.id, SupportPlanRevision.version == version))
+    revision = session.scalar(
+        select(SupportPlanRevision)
+        .join(SupportPlan)
+        .where(SupportPlan.team_id == s.team.id, SupportPlanRevision.version == version)
+    )
     if revision is None:
         raise NotFound("We could not find that version of the plan.")
     return revision
@@ -279,10 +405,14 @@ def visible_notes(session: Session, s: Standing) -> list[Note]:
     assert s.user is not None and s.membership is not None
     query = select(Note).where(Note.team_id == s.team.id)
     if not s.leads:
-        query = query.where(or_(
-            Note.author_id == s.user.id,
-            exists().where(NoteReader.note_id == Note.id, NoteReader.membership_id == s.membership.id),
-        ))
+        query = query.where(
+            or_(
+                Note.author_id == s.user.id,
+                exists().where(
+                    NoteReader.note_id == Note.id, NoteReader.membership_id == s.membership.id
+                ),
+            )
+        )
     return list(session.scalars(query.order_by(Note.created_at.desc(), Note.id.desc())))
 
 
@@ -300,18 +430,36 @@ def add_note(
         errors["body"] = ["Please write the note."]
     elif len(body) > MAX_SECTION:
         errors["body"] = [f"Please keep the note under {MAX_SECTION} characters."]
-    allowed = set(session.scalars(select(Membership.id).where(
-        Membership.team_id == s.team.id, Membership.status == "active")))
+    allowed = set(
+        session.scalars(
+            select(Membership.id).where(
+                Membership.team_id == s.team.id, Membership.status == "active"
+            )
+        )
+    )
     if not set(reader_ids) <= allowed:
         errors["readers"] = ["Please choose people in the team."]
     if errors:
         raise Invalid("The note was not saved.", errors=errors)
-    note = Note(team_id=s.team.id, author_id=s.user.id, body=body, created_at=now,
-                readers=[NoteReader(membership_id=m) for m in sorted(set(reader_ids))])
+    note = Note(
+        team_id=s.team.id,
+        author_id=s.user.id,
+        body=body,
+        created_at=now,
+        readers=[NoteReader(membership_id=m) for m in sorted(set(reader_ids))],
+    )
     session.add(note)
     session.flush()
-    audit.record(session, s.user, "note.added", "note", note.id, now=now, scope=scope(s.team),
-                 changes={"readers": sorted(set(reader_ids))})
+    audit.record(
+        session,
+        s.user,
+        "note.added",
+        "note",
+        note.id,
+        now=now,
+        scope=scope(s.team),
+        changes={"readers": sorted(set(reader_ids))},
+    )
     return note
 
 

@@ -18,7 +18,9 @@ def scope(team: Team | int) -> str:
     return f"team:{team if isinstance(team, int) else team.id}"
 
 
-def current_membership(session: Session, user: User, team_id: int, now: datetime) -> Membership | None:
+def current_membership(
+    session: Session, user: User, team_id: int, now: datetime
+) -> Membership | None:
     """`user`'s membership of the team that is active and has not reached its leaving date."""
     return session.scalar(
         select(Membership).where(
@@ -77,4 +79,6 @@ def require(allowed: bool, *, hidden: bool = False, detail: str | None = None) -
         return
     if hidden:
         raise NotFound(detail or "We could not find that.")
-    raise Forbidden(detail or "Only the person who leads the team, or someone they trust with it, can do that.")
+    raise Forbidden(
+        detail or "Only the person who leads the team, or someone they trust with it, can do that."
+    )

@@ -25,10 +25,16 @@ def _now() -> datetime:
 def _enrol(database: Database, person: Person, member_class: str) -> None:
     with database.transaction() as session:
         member = Member(
-            user_id=person.id, name=person.display_name, member_class=member_class,
-            email=person.email, status="member", applied_at=_now() - timedelta(days=40),
-            joined_at=_now() - timedelta(days=30), shares_held=1, shares_paid_pence=100,
-        )  # fmt: skip
+            user_id=person.id,
+            name=person.display_name,
+            member_class=member_class,
+            email=person.email,
+            status="member",
+            applied_at=_now() - timedelta(days=40),
+            joined_at=_now() - timedelta(days=30),
+            shares_held=1,
+            shares_paid_pence=100,
+        )
         session.add(member)
         session.flush()
         session.add(ClassChange(member_id=member.id, member_class=member_class, from_at=_now()))
@@ -45,10 +51,16 @@ def test_a_member_votes_changes_their_vote_sees_the_receipt_and_then_the_result(
     with database.transaction() as session:
         sec = session.get_one(User, secretary.id)
         made = proposals.create_proposal(
-            session, sec, title="Hold the annual meeting in Hebden Bridge", kind="ordinary",
-            body="At the Town Hall on a Saturday morning.", secret=True,
-            opens_at=_now(), closes_at=_now() + timedelta(days=7), now=_now(),
-        )  # fmt: skip
+            session,
+            sec,
+            title="Hold the annual meeting in Hebden Bridge",
+            kind="ordinary",
+            body="At the Town Hall on a Saturday morning.",
+            secret=True,
+            opens_at=_now(),
+            closes_at=_now() + timedelta(days=7),
+            now=_now(),
+        )
         proposals.open_proposal(session, sec, made.id, now=_now())
         proposal_id = made.id
 

@@ -47,19 +47,34 @@ def _team_with_a_rota_holder_and_a_worker(
         joined = {}
         for person, kind in ((rota_holder, "neighbour"), (worker, "worker")):
             membership, token = members.invite(
-                session, lead, name=person.display_name, email=person.email, kind=kind,
-                employment="independent" if kind == "worker" else None, base_url="", now=now,
-            )  # fmt: skip
+                session,
+                lead,
+                name=person.display_name,
+                email=person.email,
+                kind=kind,
+                employment="independent" if kind == "worker" else None,
+                base_url="",
+                now=now,
+            )
             members.accept_invitation(session, session.get_one(User, person.id), token, now=now)
             joined[kind] = membership
         hats.offer_hat(
-            session, lead, joined["neighbour"].id, hat="rota_holder", scope_text="All visits",
-            review_on=(now + timedelta(days=120)).date(), now=now,
-        )  # fmt: skip
+            session,
+            lead,
+            joined["neighbour"].id,
+            hat="rota_holder",
+            scope_text="All visits",
+            review_on=(now + timedelta(days=120)).date(),
+            now=now,
+        )
         hats.answer_hat(
-            session, standing(session, session.get_one(User, rota_holder.id), team, now),
-            joined["neighbour"].id, "rota_holder", yes=True, now=now,
-        )  # fmt: skip
+            session,
+            standing(session, session.get_one(User, rota_holder.id), team, now),
+            joined["neighbour"].id,
+            "rota_holder",
+            yes=True,
+            now=now,
+        )
         return team.id
 
 

@@ -159,37 +159,62 @@ def seeded(make_person: Callable[..., Person], database: Database) -> Seeded:
         lead = standing(session, session.get_one(User, leader.id), team, _now())
         rosa = session.get_one(User, holder.id)
         membership, token = members.invite(
-            session, lead, name="Rosa Lindqvist", email=rosa.email or "", kind="volunteer",
-            sees_records=True, base_url="", now=_now(),
-        )  # fmt: skip
+            session,
+            lead,
+            name="Rosa Lindqvist",
+            email=rosa.email or "",
+            kind="volunteer",
+            sees_records=True,
+            base_url="",
+            now=_now(),
+        )
         members.accept_invitation(session, rosa, token, now=_now())
         hats.offer_hat(
-            session, lead, membership.id, hat="plan_holder", scope_text="The health section",
-            review_on=(_now() + timedelta(days=90)).date(), now=_now(),
-        )  # fmt: skip
+            session,
+            lead,
+            membership.id,
+            hat="plan_holder",
+            scope_text="The health section",
+            review_on=(_now() + timedelta(days=90)).date(),
+            now=_now(),
+        )
         hats.answer_hat(
-            session, standing(session, rosa, team, _now()), membership.id, "plan_holder",
-            yes=True, now=_now(),
-        )  # fmt: skip
+            session,
+            standing(session, rosa, team, _now()),
+            membership.id,
+            "plan_holder",
+            yes=True,
+            now=_now(),
+        )
         records.save_plan(
-            session, lead, {"about_me": "I was a nurse.", "what_matters": "My garden."},
-            base_version=0, now=_now(),
-        )  # fmt: skip
+            session,
+            lead,
+            {"about_me": "I was a nurse.", "what_matters": "My garden."},
+            base_version=0,
+            now=_now(),
+        )
         records.save_plan(
-            session, lead,
+            session,
+            lead,
             {"about_me": "I was a nurse for forty years.", "what_matters": "My garden.\nMy cat."},
-            base_version=1, now=_now(),
-        )  # fmt: skip
+            base_version=1,
+            now=_now(),
+        )
         records.add_note(
-            session, lead, body="Rosa: the spare key is with Mrs Patel at number 12.",
-            reader_ids=[membership.id], now=_now(),
-        )  # fmt: skip
+            session,
+            lead,
+            body="Rosa: the spare key is with Mrs Patel at number 12.",
+            reader_ids=[membership.id],
+            now=_now(),
+        )
         priya = session.get_one(User, facilitator.id)
         outside = standing(session, priya, team, _now())
         records.open_emergency_access(
-            session, outside, reason="Joyce did not answer the door and her phone is off.",
+            session,
+            outside,
+            reason="Joyce did not answer the door and her phone is off.",
             now=_now(),
-        )  # fmt: skip
+        )
         records.read_plan(session, standing(session, priya, team, _now()), _now())
         membership_id = membership.id
     return Seeded(team_id, leader, holder, membership_id, facilitator, lead_person)
@@ -353,18 +378,32 @@ def test_an_introducer_suggests_someone_and_the_leader_invites_them(
         lead = standing(session, session.get_one(User, leader.id), team, _now())
         aisha = session.get_one(User, introducer.id)
         membership, token = members.invite(
-            session, lead, name="Aisha Khan", email=introducer.email, kind="peer",
-            base_url="", now=_now(),
-        )  # fmt: skip
+            session,
+            lead,
+            name="Aisha Khan",
+            email=introducer.email,
+            kind="peer",
+            base_url="",
+            now=_now(),
+        )
         members.accept_invitation(session, aisha, token, now=_now())
         hats.offer_hat(
-            session, lead, membership.id, hat="introducer", scope_text="Neighbours and friends",
-            review_on=(_now() + timedelta(days=60)).date(), now=_now(),
-        )  # fmt: skip
+            session,
+            lead,
+            membership.id,
+            hat="introducer",
+            scope_text="Neighbours and friends",
+            review_on=(_now() + timedelta(days=60)).date(),
+            now=_now(),
+        )
         hats.answer_hat(
-            session, standing(session, aisha, team, _now()), membership.id, "introducer",
-            yes=True, now=_now(),
-        )  # fmt: skip
+            session,
+            standing(session, aisha, team, _now()),
+            membership.id,
+            "introducer",
+            yes=True,
+            now=_now(),
+        )
 
     sign_in(page, introducer.username, introducer.password)
     open_page(page, f"/teams/{team_id}", "Joyce's team")

@@ -86,9 +86,15 @@ def proposal(
     title: str = "Paint the office green",
 ) -> Proposal:
     made = proposals.create_proposal(
-        session, secretary_user, title=title, kind=kind, secret=secret,
-        opens_at=now, closes_at=now + closes_in, now=now - timedelta(minutes=5),
-    )  # fmt: skip
+        session,
+        secretary_user,
+        title=title,
+        kind=kind,
+        secret=secret,
+        opens_at=now,
+        closes_at=now + closes_in,
+        now=now - timedelta(minutes=5),
+    )
     if open_now:
         proposals.open_proposal(session, secretary_user, made.id, now=now)
     return made

@@ -177,9 +177,10 @@ def test_after_the_close_deleting_the_last_entries_and_their_ballots_is_caught(s
         delete(LogEntry).where(LogEntry.proposal_id == proposal.id, LogEntry.seq.in_([5, 6]))
     )
     session.execute(
-        update(Ballot).where(Ballot.proposal_id == proposal.id, Ballot.member_id == _members[1].id)
+        update(Ballot)
+        .where(Ballot.proposal_id == proposal.id, Ballot.member_id == _members[1].id)
         .values(log_seq=2, choice="against")
-    )  # fmt: skip
+    )
     session.commit()
     found = verify(session, proposal)
     assert any("stored" in p for p in found.problems), found.problems

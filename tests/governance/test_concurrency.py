@@ -136,9 +136,13 @@ def test_simultaneous_ballots_leave_one_per_member_and_a_chain_that_verifies(app
                 def work(session: Any) -> Any:
                     user = session.get(gf.User, user_id)
                     return ballots.cast_ballot(
-                        session, user, proposal_id, choice=choice, key=KEY,
+                        session,
+                        user,
+                        proposal_id,
+                        choice=choice,
+                        key=KEY,
                         now=NOW + timedelta(minutes=minute),
-                    )  # fmt: skip
+                    )
 
                 return in_transaction(db, work)
 

@@ -23,9 +23,13 @@ SEATS = {"supported-advocate": 1, "worker": 1, "investor": 1}
 
 def _election(session, sec, members, *, seats=SEATS, open_now=True):
     election = elections.create_election(
-        session, sec, title="Board election 2026", closes_at=NOW + timedelta(days=7),
-        seats=seats, now=NOW,
-    )  # fmt: skip
+        session,
+        sec,
+        title="Board election 2026",
+        closes_at=NOW + timedelta(days=7),
+        seats=seats,
+        now=NOW,
+    )
     for m in members:
         elections.nominate(
             session, sec, election.id, member_id=m.id, born_on=ADULT, age_checked=True, now=NOW
@@ -37,9 +41,12 @@ def _election(session, sec, members, *, seats=SEATS, open_now=True):
 
 def _vote(session, member, election, *candidates):
     return elections.cast_election_ballot(
-        session, gf.user_of(session, member), election.id,
-        candidate_ids=[c.id for c in candidates], now=NOW + timedelta(hours=1),
-    )  # fmt: skip
+        session,
+        gf.user_of(session, member),
+        election.id,
+        candidate_ids=[c.id for c in candidates],
+        now=NOW + timedelta(hours=1),
+    )
 
 
 def _bearer(session, user):
@@ -266,12 +273,20 @@ def test_a_candidate_must_be_18_or_over_and_the_secretary_must_confirm_it(sessio
     seventeen = NOW.date().replace(year=NOW.year - 18) + timedelta(days=1)
     for born_on, checked, field in ((seventeen, True, "born_on"), (ADULT, False, "age_checked")):
         with pytest.raises(Invalid) as refused:
-            elections.nominate(session, sec, e.id, member_id=young.id, born_on=born_on,
-                               age_checked=checked, now=NOW)  # fmt: skip
+            elections.nominate(
+                session,
+                sec,
+                e.id,
+                member_id=young.id,
+                born_on=born_on,
+                age_checked=checked,
+                now=NOW,
+            )
         assert field in refused.value.errors
     eighteen_today = NOW.date().replace(year=NOW.year - 18)
-    made = elections.nominate(session, sec, e.id, member_id=young.id, born_on=eighteen_today,
-                              age_checked=True, now=NOW)  # fmt: skip
+    made = elections.nominate(
+        session, sec, e.id, member_id=young.id, born_on=eighteen_today, age_checked=True, now=NOW
+    )
     assert (made.age_confirmed_by_id, made.age_confirmed_at) == (sec.id, NOW)
     with pytest.raises(Conflict):
         elections.nominate(
@@ -294,20 +309,43 @@ def test_the_secretary_runs_an_election_on_the_pages(session, make_client, clock
     session.commit()
     client = make_client(sec)
     answer = post_form(
-        client, "/coop/elections/new",
-        {"title": "Board 2026", "seats_supported_advocate": "1", "seats_worker": "1",
-         "seats_investor": "1", "closes_on": "2026-12-20", "closes_time": "17:00"},
-    )  # fmt: skip
+        client,
+        "/coop/elections/new",
+        {
+            "title": "Board 2026",
+            "seats_supported_advocate": "1",
+            "seats_worker": "1",
+            "seats_investor": "1",
+            "closes_on": "2026-12-20",
+            "closes_time": "17:00",
+        },
+    )
     assert answer.status_code == 302
     path = answer.headers["Location"]
-    young = post_form(client, path + "/candidates", {"nominate-member_id": people[0].id,
-                      "nominate-born_on": "2010-01-01", "nominate-age_checked": "y"}, page=path)  # fmt: skip
+    young = post_form(
+        client,
+        path + "/candidates",
+        {
+            "nominate-member_id": people[0].id,
+            "nominate-born_on": "2010-01-01",
+            "nominate-age_checked": "y",
+        },
+        page=path,
+    )
     assert young.status_code == 422 and "A director must be 18 or over." in young.get_data(
         as_text=True
     )
     for m in people:
-        done = post_form(client, path + "/candidates", {"nominate-member_id": m.id,
-                         "nominate-born_on": "1980-01-01", "nominate-age_checked": "y"}, page=path)  # fmt: skip
+        done = post_form(
+            client,
+            path + "/candidates",
+            {
+                "nominate-member_id": m.id,
+                "nominate-born_on": "1980-01-01",
+                "nominate-age_checked": "y",
+            },
+            page=path,
+        )
         assert done.status_code == 302
     assert post_form(client, path + "/open", {}, page=path).status_code == 302
     voter = make_client(gf.user_of(session, people[1]))

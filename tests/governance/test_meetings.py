@@ -18,10 +18,15 @@ MEETING_AT = datetime(2026, 12, 12, 10, 0, tzinfo=UTC)
 
 def _call(session, sec, *, notice_days_before=20, kind="general", starts_at=MEETING_AT):
     return meetings.create_meeting(
-        session, sec, kind=kind, title="A general meeting", starts_at=starts_at,
-        place="Town Hall, Hebden Bridge", notice_sent_on=starts_at.date()
-        - timedelta(days=notice_days_before), now=NOW,
-    )  # fmt: skip
+        session,
+        sec,
+        kind=kind,
+        title="A general meeting",
+        starts_at=starts_at,
+        place="Town Hall, Hebden Bridge",
+        notice_sent_on=starts_at.date() - timedelta(days=notice_days_before),
+        now=NOW,
+    )
 
 
 def _short_notice(planned):
@@ -172,10 +177,17 @@ def test_the_secretary_calls_a_meeting_on_the_pages_and_sees_the_warning(
     bad = post_form(client, "/coop/meetings/new", {"kind": "general", "title": "", "place": ""})
     assert bad.status_code == 422 and 'aria-describedby="title-error"' in bad.get_data(as_text=True)
     answer = post_form(
-        client, "/coop/meetings/new",
-        {"kind": "annual", "title": "Annual general meeting 2026", "starts_on": "2026-12-12",
-         "starts_time": "10:00", "place": "Town Hall", "notice_sent_on": "2026-11-28"},
-    )  # fmt: skip
+        client,
+        "/coop/meetings/new",
+        {
+            "kind": "annual",
+            "title": "Annual general meeting 2026",
+            "starts_on": "2026-12-12",
+            "starts_time": "10:00",
+            "place": "Town Hall",
+            "notice_sent_on": "2026-11-28",
+        },
+    )
     assert answer.status_code == 302
     path = answer.headers["Location"]
     page = client.get(path).get_data(as_text=True)
@@ -270,9 +282,13 @@ def _passed_amalgamation(session, sec, key):
     made = gf.proposal(session, sec, kind="special-amalgamation", title="Join with Valley Care")
     for voter in voters:
         ballots.cast_ballot(
-            session, gf.user_of(session, voter), made.id, choice="for", key=key,
+            session,
+            gf.user_of(session, voter),
+            made.id,
+            choice="for",
+            key=key,
             now=NOW + timedelta(hours=1),
-        )  # fmt: skip
+        )
     proposals.close_proposal(session, made.id, now=made.closes_at)
     assert made.status == "awaiting-registration"
     return made
@@ -281,10 +297,16 @@ def _passed_amalgamation(session, sec, key):
 def _confirming(session, sec, proposal, day):
     starts = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)
     return meetings.create_meeting(
-        session, sec, kind="general", title="Confirming meeting", starts_at=starts,
-        place="Town Hall", notice_sent_on=day - timedelta(days=20), now=NOW,
+        session,
+        sec,
+        kind="general",
+        title="Confirming meeting",
+        starts_at=starts,
+        place="Town Hall",
+        notice_sent_on=day - timedelta(days=20),
+        now=NOW,
         confirms_proposal_id=proposal.id,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(
@@ -359,18 +381,27 @@ def test_the_secretary_calls_a_confirming_meeting_and_records_its_votes_on_the_p
     session.commit()
     client = make_client(sec)
     answer = post_form(
-        client, "/coop/meetings/new",
-        {"kind": "general", "title": "Confirming meeting", "starts_on": "2026-12-10",
-         "starts_time": "10:00", "place": "Town Hall", "notice_sent_on": "2026-11-20",
-         "confirms_proposal_id": str(passed.id)},
-    )  # fmt: skip
+        client,
+        "/coop/meetings/new",
+        {
+            "kind": "general",
+            "title": "Confirming meeting",
+            "starts_on": "2026-12-10",
+            "starts_time": "10:00",
+            "place": "Town Hall",
+            "notice_sent_on": "2026-11-20",
+            "confirms_proposal_id": str(passed.id),
+        },
+    )
     assert answer.status_code == 302
     path = answer.headers["Location"]
     assert "The confirming meeting must be held from" in client.get(path).get_data(as_text=True)
     refused = post_form(
-        client, path + "/confirmation", {"confirm-votes_for": "-1", "confirm-votes_against": "0"},
+        client,
+        path + "/confirmation",
+        {"confirm-votes_for": "-1", "confirm-votes_against": "0"},
         page=path,
-    )  # fmt: skip
+    )
     assert refused.status_code == 422
     assert 'aria-describedby="confirm-votes_for-error"' in refused.get_data(as_text=True)
     page = make_client(member_user).get(path).get_data(as_text=True)

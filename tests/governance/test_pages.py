@@ -63,9 +63,10 @@ def test_the_secretary_records_a_ballot_and_the_chair_countersigns_it_on_the_pag
     p = vote["proposal"].id
     sec_client = make_client(vote["sec"])
     answer = post_form(
-        sec_client, f"/coop/proposals/{p}/record",
+        sec_client,
+        f"/coop/proposals/{p}/record",
         {"member_id": str(member.id), "method": "meeting", "choice": "abstain"},
-    )  # fmt: skip
+    )
     assert answer.status_code == 302
     assert _ballot(session, p, member.id) is None
     assert "Nothing is waiting" in sec_client.get("/coop/countersign").get_data(as_text=True)
@@ -109,10 +110,19 @@ def test_the_secretary_edits_the_register_and_records_leaving_on_the_pages(
     sec_client = make_client(vote["sec"])
     path = f"/coop/register/{member.id}"
     answer = post_form(
-        sec_client, path,
-        {"name": member.name, "postal_address": "", "email": member.email, "email_use": "notices",
-         "member_class": "investor", "shares_held": "10", "shares_paid_pence": "1000", "loans_pence": "0"},
-    )  # fmt: skip
+        sec_client,
+        path,
+        {
+            "name": member.name,
+            "postal_address": "",
+            "email": member.email,
+            "email_use": "notices",
+            "member_class": "investor",
+            "shares_held": "10",
+            "shares_paid_pence": "1000",
+            "loans_pence": "0",
+        },
+    )
     assert answer.status_code == 302
     session.expire_all()
     assert member.member_class == "investor" and member.postal_address is None

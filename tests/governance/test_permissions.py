@@ -31,9 +31,12 @@ def world(session, built):
 def _build(session):
     sec = gf.secretary(session)
     other = gf.member(
-        session, member_class="supported", name="Mabel Private", postal_address="9 Hidden Row",
+        session,
+        member_class="supported",
+        name="Mabel Private",
+        postal_address="9 Hidden Row",
         shares_held=4321,
-    )  # fmt: skip
+    )
     people = {
         "anonymous": None,
         "user": factories.user(session),
@@ -116,10 +119,14 @@ def test_only_the_secretary_manages_the_register_and_proposals_through_the_api(
     patch = client.patch(f"/api/v1/members/{other}", json={"shares_held": 5}, headers=headers)
     post = client.post(
         "/api/v1/proposals",
-        json={"title": "Buy a van", "kind": "ordinary", "opens_at": "2026-11-26T09:00:00+00:00",
-              "closes_at": "2026-12-03T17:00:00+00:00"},
+        json={
+            "title": "Buy a van",
+            "kind": "ordinary",
+            "opens_at": "2026-11-26T09:00:00+00:00",
+            "closes_at": "2026-12-03T17:00:00+00:00",
+        },
         headers=headers,
-    )  # fmt: skip
+    )
     opened = client.post(f"/api/v1/proposals/{world['proposal'].id}/open", headers=headers)
     if who == "secretary":
         assert patch.status_code == 200 and patch.get_json()["shares_held"] == 5
@@ -156,10 +163,14 @@ def test_a_time_without_an_offset_is_refused(session, make_client, world):
     client, headers = _api(session, make_client, world["people"]["secretary"])
     answer = client.post(
         "/api/v1/proposals",
-        json={"title": "Buy a van", "kind": "ordinary", "opens_at": "2026-11-26T09:00:00",
-              "closes_at": "2026-12-03T17:00:00"},
+        json={
+            "title": "Buy a van",
+            "kind": "ordinary",
+            "opens_at": "2026-11-26T09:00:00",
+            "closes_at": "2026-12-03T17:00:00",
+        },
         headers=headers,
-    )  # fmt: skip
+    )
     assert answer.status_code == 422
     assert answer.mimetype == "application/problem+json"
 
@@ -185,10 +196,16 @@ def test_a_member_applies_and_the_secretary_admits_them_through_the_pages(
     user = world["people"]["user"]
     client = make_client(user)
     answer = post_form(
-        client, "/coop/membership",
-        {"name": "Nora New", "member_class": "worker", "email": "nora@example.org",
-         "email_use": "notices", "postal_address": ""},
-    )  # fmt: skip
+        client,
+        "/coop/membership",
+        {
+            "name": "Nora New",
+            "member_class": "worker",
+            "email": "nora@example.org",
+            "email_use": "notices",
+            "postal_address": "",
+        },
+    )
     assert answer.status_code == 302
     member = session.query(Member).filter_by(user_id=user.id).one()
     assert (member.status, member.postal_address) == ("applied", None)
@@ -229,10 +246,17 @@ def test_a_member_votes_through_the_page_and_sees_their_receipt(session, make_cl
 def test_the_secretary_writes_and_opens_a_proposal_through_the_pages(session, make_client, world):
     sec = make_client(world["people"]["secretary"])
     made = post_form(
-        sec, "/coop/proposals/new",
-        {"title": "Buy a minibus", "kind": "extraordinary", "secret": "y", "closes_on": "2026-12-10",
-         "closes_time": "17:00", "body": "For trips."},
-    )  # fmt: skip
+        sec,
+        "/coop/proposals/new",
+        {
+            "title": "Buy a minibus",
+            "kind": "extraordinary",
+            "secret": "y",
+            "closes_on": "2026-12-10",
+            "closes_time": "17:00",
+            "body": "For trips.",
+        },
+    )
     assert made.status_code == 302
     url = made.headers["Location"]
     opened = post_form(sec, url + "/open", {}, page=url)

@@ -21,9 +21,14 @@ def test_someone_applies_and_the_secretary_admits_them(session):
     sec = gf.secretary(session)
     person = factories.user(session)
     member = register.apply(
-        session, person, name="Nora New", member_class="worker", email="Nora@Example.org",
-        email_use="notices-and-news", now=NOW,
-    )  # fmt: skip
+        session,
+        person,
+        name="Nora New",
+        member_class="worker",
+        email="Nora@Example.org",
+        email_use="notices-and-news",
+        now=NOW,
+    )
     assert (member.status, member.email, member.postal_address) == (
         "applied",
         "nora@example.org",
@@ -95,9 +100,15 @@ def test_members_cannot_record_others_leaving(session):
 def test_the_secretary_adds_a_member_without_an_account(session):
     sec = gf.secretary(session)
     added = register.add_member(
-        session, sec, name="Calder Valley Credit Union", member_class="investor",
-        shares_held=1000, shares_paid_pence=100_000, loans_pence=50_000, now=NOW,
-    )  # fmt: skip
+        session,
+        sec,
+        name="Calder Valley Credit Union",
+        member_class="investor",
+        shares_held=1000,
+        shares_paid_pence=100_000,
+        loans_pence=50_000,
+        now=NOW,
+    )
     assert added.user_id is None and added.status == "member"
 
 

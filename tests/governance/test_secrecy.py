@@ -40,9 +40,13 @@ def planted(session, clock):
     percy = factories.user(session, display_name="Percy Proxyholder")
     applicant = gf.member(session, status="applied", name="April Applicant")
     votes = {
-        alice.id: "for", bertram.id: "against", investors[0].id: "for",
-        investors[1].id: "against", workers[0].id: "abstain", workers[1].id: "for",
-    }  # fmt: skip
+        alice.id: "for",
+        bertram.id: "against",
+        investors[0].id: "for",
+        investors[1].id: "against",
+        workers[0].id: "abstain",
+        workers[1].id: "for",
+    }
     every = [alice, bertram, investors[0], investors[1], workers[0], workers[1]]
     made = []
     for title, closes_in in (

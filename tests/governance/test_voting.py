@@ -114,9 +114,14 @@ def test_only_the_secretary_drafts_and_opens_proposals(session, coop):
     for someone in (chair, gf.user_of(session, members[0])):
         with pytest.raises(NotFound):
             proposals.create_proposal(
-                session, someone, title="x", kind="ordinary", opens_at=NOW,
-                closes_at=NOW + timedelta(days=1), now=NOW,
-            )  # fmt: skip
+                session,
+                someone,
+                title="x",
+                kind="ordinary",
+                opens_at=NOW,
+                closes_at=NOW + timedelta(days=1),
+                now=NOW,
+            )
 
 
 def test_the_timed_job_closes_votes_once_and_stores_head_hash_and_count(session, coop):

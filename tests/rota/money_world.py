@@ -49,9 +49,11 @@ class MoneyWorld:
 
 def build(session: Session, now: datetime = NOW) -> MoneyWorld:
     people = {
-        actor: factories.user(session, username=f"money-{actor.replace('_', '-')}", display_name=name)
+        actor: factories.user(
+            session, username=f"money-{actor.replace('_', '-')}", display_name=name
+        )
         for actor, name in NAMES.items()
-    }  # fmt: skip
+    }
     people["facilitator"].role_rows.append(UserRole(role="facilitator"))
     setup = factories.user(session, roles=["facilitator"])
     session.flush()
@@ -62,27 +64,50 @@ def build(session: Session, now: datetime = NOW) -> MoneyWorld:
     lead = standing(session, people["leader"], team, now)
     for actor, (kind, employment, _hat) in MEMBERS.items():
         m, token = members.invite(
-            session, lead, name=NAMES[actor], email=people[actor].email or "", kind=kind,
-            employment=employment, base_url="", now=now,
-        )  # fmt: skip
+            session,
+            lead,
+            name=NAMES[actor],
+            email=people[actor].email or "",
+            kind=kind,
+            employment=employment,
+            base_url="",
+            now=now,
+        )
         members.accept_invitation(session, people[actor], token, now=now)
         world.memberships[actor] = m
     for actor, (_kind, _employment, hat) in MEMBERS.items():
         if hat is None:
             continue
         hats.offer_hat(
-            session, lead, world.memberships[actor].id, hat=hat, scope_text="Everything",
+            session,
+            lead,
+            world.memberships[actor].id,
+            hat=hat,
+            scope_text="Everything",
             review_on=date(now.year + 1, 6, 30),
-            legal_basis="own_choice" if hat == "representative" else None, now=now,
-        )  # fmt: skip
-        hats.answer_hat(session, standing(session, people[actor], team, now), world.memberships[actor].id,
-                        hat, yes=True, now=now)  # fmt: skip
+            legal_basis="own_choice" if hat == "representative" else None,
+            now=now,
+        )
+        hats.answer_hat(
+            session,
+            standing(session, people[actor], team, now),
+            world.memberships[actor].id,
+            hat,
+            yes=True,
+            now=now,
+        )
     session.flush()
     return world
 
 
-def add_team(session: Session, world: MoneyWorld, name: str, leader_name: str, workers: dict[str, str],
-             now: datetime = NOW) -> Team:  # fmt: skip
+def add_team(
+    session: Session,
+    world: MoneyWorld,
+    name: str,
+    leader_name: str,
+    workers: dict[str, str],
+    now: datetime = NOW,
+) -> Team:
     """Another team, led by someone new, with these workers (actor: employment) joining it."""
     setup = factories.user(session, roles=["facilitator"])
     leader = factories.user(session, display_name=leader_name)
@@ -92,18 +117,36 @@ def add_team(session: Session, world: MoneyWorld, name: str, leader_name: str, w
         if actor not in world.people:
             world.people[actor] = factories.user(session, display_name=actor.title())
         _m, token = members.invite(
-            session, lead, name=actor, email=world.people[actor].email or "", kind="worker",
-            employment=employment, base_url="", now=now,
-        )  # fmt: skip
+            session,
+            lead,
+            name=actor,
+            email=world.people[actor].email or "",
+            kind="worker",
+            employment=employment,
+            base_url="",
+            now=now,
+        )
         members.accept_invitation(session, world.people[actor], token, now=now)
     session.flush()
     return team
 
 
-def set_rate(session: Session, world: MoneyWorld, actor: str, pence: int, effective_from: date,
-             team: Team | None = None) -> None:  # fmt: skip
-    session.add(PayRate(user_id=world.people[actor].id, team_id=(team or world.team).id,
-                        hourly_pence=pence, effective_from=effective_from))  # fmt: skip
+def set_rate(
+    session: Session,
+    world: MoneyWorld,
+    actor: str,
+    pence: int,
+    effective_from: date,
+    team: Team | None = None,
+) -> None:
+    session.add(
+        PayRate(
+            user_id=world.people[actor].id,
+            team_id=(team or world.team).id,
+            hourly_pence=pence,
+            effective_from=effective_from,
+        )
+    )
     session.flush()
 
 
@@ -132,16 +175,32 @@ def add_visit(
     a visit log in state `log` (written, confirmed, queried) or none."""
     person = world.people[worker] if worker else None
     visit = Visit(
-        team_id=(team or world.team).id, worker_id=person.id if person else None, kind=kind,
-        status="open" if person is None else status, starts_at=start,
-        ends_at=start + timedelta(minutes=minutes), notes=notes, sequence=0, created_at=NOW,
-        created_by_id=world.people["leader"].id, updated_at=NOW, arrived_at=arrived, left_at=left,
+        team_id=(team or world.team).id,
+        worker_id=person.id if person else None,
+        kind=kind,
+        status="open" if person is None else status,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        notes=notes,
+        sequence=0,
+        created_at=NOW,
+        created_by_id=world.people["leader"].id,
+        updated_at=NOW,
+        arrived_at=arrived,
+        left_at=left,
         cancelled_at=cancelled_at,
-    )  # fmt: skip
+    )
     session.add(visit)
     session.flush()
     if log is not None and person is not None:
-        session.add(VisitLog(visit_id=visit.id, author_id=person.id, what_was_done="Lunch",
-                             status=log, written_at=visit.ends_at))  # fmt: skip
+        session.add(
+            VisitLog(
+                visit_id=visit.id,
+                author_id=person.id,
+                what_was_done="Lunch",
+                status=log,
+                written_at=visit.ends_at,
+            )
+        )
         session.flush()
     return visit

@@ -71,8 +71,9 @@ def test_a_missing_arrival_alerts_the_named_contact_once_then_the_facilitator_on
     assert len(alerts) == 1 and "Booked Worker" in alerts[0].subject
     assert told(session, leader, "has not arrived") == []  # the contact is told, not everyone
     assert told(session, on_call, "Nobody has arrived") == []
-    assert audited(session, "visit.late_alerted", actor=None, object_type="visit",
-                   object_id=visit.id).changes == {"told": [contact.id]}  # fmt: skip
+    assert audited(
+        session, "visit.late_alerted", actor=None, object_type="visit", object_id=visit.id
+    ).changes == {"told": [contact.id]}
     for minutes in (30, 31, 45):
         tick(session, MORNING + timedelta(minutes=minutes))
     assert len(told(session, on_call, "Nobody has arrived")) == 1
@@ -161,8 +162,12 @@ def test_only_accepted_visits_alert_never_open_offered_or_cancelled_ones(session
 
 
 def test_the_minutes_are_co_op_settings(session, world, on_call):
-    settings.update_settings(session, on_call, {"late_arrival_minutes": "5", "escalate_minutes": "10",
-                                                "overdue_leaving_minutes": "45"}, now=NOW)  # fmt: skip
+    settings.update_settings(
+        session,
+        on_call,
+        {"late_arrival_minutes": "5", "escalate_minutes": "10", "overdue_leaving_minutes": "45"},
+        now=NOW,
+    )
     accepted(session, world)
     tick(session, MORNING + timedelta(minutes=5))
     assert len(told(session, world.people["not_bookable"], "has not arrived")) == 1

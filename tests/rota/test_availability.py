@@ -69,13 +69,22 @@ def _leave(session, world, actor="booked_worker", first=TOMORROW, last=TOMORROW)
 
 def test_a_person_sets_and_reads_their_weekly_availability(session, world):
     worker = world.people["booked_worker"]
-    availability.set_availability(session, worker, [
-        Window(2, time(14), time(17)), Window(0, time(9), time(12)), Window(0, time(18), time(20)),
-    ], now=NOW)  # fmt: skip
+    availability.set_availability(
+        session,
+        worker,
+        [
+            Window(2, time(14), time(17)),
+            Window(0, time(9), time(12)),
+            Window(0, time(18), time(20)),
+        ],
+        now=NOW,
+    )
     found = availability.my_availability(session, worker)
     assert [(w.weekday, w.starts, w.ends) for w in found] == [
-        (0, time(9), time(12)), (0, time(18), time(20)), (2, time(14), time(17)),
-    ]  # fmt: skip
+        (0, time(9), time(12)),
+        (0, time(18), time(20)),
+        (2, time(14), time(17)),
+    ]
     event = audited(
         session, "availability.set", actor=worker, object_type="user", object_id=worker.id
     )
@@ -91,9 +100,15 @@ def test_overlapping_windows_on_one_day_are_refused_with_a_clear_message(session
     worker = world.people["booked_worker"]
     availability.set_availability(session, worker, [Window(1, time(8), time(9))], now=NOW)
     with pytest.raises(Invalid) as refused:
-        availability.set_availability(session, worker, [
-            Window(1, time(9), time(12)), Window(1, time(11), time(13)),
-        ], now=NOW)  # fmt: skip
+        availability.set_availability(
+            session,
+            worker,
+            [
+                Window(1, time(9), time(12)),
+                Window(1, time(11), time(13)),
+            ],
+            now=NOW,
+        )
     assert refused.value.errors["day_1"] == [
         "Tuesday: 09:00 to 12:00 and 11:00 to 13:00 overlap. Please join them into one window."
     ]
@@ -101,16 +116,25 @@ def test_overlapping_windows_on_one_day_are_refused_with_a_clear_message(session
     assert [(w.starts, w.ends) for w in availability.my_availability(session, worker)] == [
         (time(8), time(9))
     ]
-    availability.set_availability(session, worker, [
-        Window(1, time(9), time(12)), Window(1, time(12), time(13)),
-    ], now=NOW)  # fmt: skip
+    availability.set_availability(
+        session,
+        worker,
+        [
+            Window(1, time(9), time(12)),
+            Window(1, time(12), time(13)),
+        ],
+        now=NOW,
+    )
 
 
 @pytest.mark.parametrize(
     "window, key",
-    [(Window(7, time(9), time(10)), "weekday"), (Window(3, time(10), time(10)), "day_3"),
-     (Window(3, time(11), time(10)), "day_3")],
-)  # fmt: skip
+    [
+        (Window(7, time(9), time(10)), "weekday"),
+        (Window(3, time(10), time(10)), "day_3"),
+        (Window(3, time(11), time(10)), "day_3"),
+    ],
+)
 def test_a_window_needs_a_real_day_and_to_end_after_it_starts(session, world, window, key):
     with pytest.raises(Invalid) as refused:
         availability.set_availability(session, world.people["booked_worker"], [window], now=NOW)
@@ -159,26 +183,44 @@ def test_nobody_removes_another_persons_leave(session, world):
 def test_offering_a_visit_on_a_leave_day_warns_and_does_not_block(session, world):
     _leave(session, world)
     planned = visits.plan_visit(
-        session, world.s(session, "rota_holder"), starts_at=MORNING, ends_at=MORNING + timedelta(hours=1),
-        worker_id=world.people["booked_worker"].id, now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=MORNING,
+        ends_at=MORNING + timedelta(hours=1),
+        worker_id=world.people["booked_worker"].id,
+        now=NOW,
+    )
     assert "Booked Worker is on leave on Thursday 26 November 2026." in planned.warnings
     assert planned.visit.id is not None and planned.visit.status == "offered"
     # The day after is not leave: no warning.
     later = visits.plan_visit(
-        session, world.s(session, "rota_holder"), starts_at=AFTERNOON, ends_at=AFTERNOON + timedelta(hours=1),
-        worker_id=world.people["booked_worker"].id, now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=AFTERNOON,
+        ends_at=AFTERNOON + timedelta(hours=1),
+        worker_id=world.people["booked_worker"].id,
+        now=NOW,
+    )
     assert not [w for w in later.warnings if "on leave" in w]
 
 
 def test_an_open_visit_or_someone_else_gets_no_leave_warning(session, world):
     _leave(session, world)
-    assert not visits.plan_visit(session, world.s(session, "rota_holder"), starts_at=MORNING,
-                                 ends_at=MORNING + timedelta(hours=1), now=NOW).warnings  # fmt: skip
-    other = visits.plan_visit(session, world.s(session, "rota_holder"), starts_at=MORNING,
-                              ends_at=MORNING + timedelta(hours=1), now=NOW,
-                              worker_id=world.people["other_bookable"].id)  # fmt: skip
+    assert not visits.plan_visit(
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=MORNING,
+        ends_at=MORNING + timedelta(hours=1),
+        now=NOW,
+    ).warnings
+    other = visits.plan_visit(
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=MORNING,
+        ends_at=MORNING + timedelta(hours=1),
+        now=NOW,
+        worker_id=world.people["other_bookable"].id,
+    )
     assert not [w for w in other.warnings if "on leave" in w]
 
 
@@ -186,10 +228,15 @@ def test_the_api_answers_a_visit_on_a_leave_day_with_the_warning(session, client
     _leave(session, world)
     session.commit()
     call = _api(session, client, world, "rota_holder")
-    answer = call("POST", f"/api/v1/teams/{world.team.id}/visits", {
-        "starts_at": MORNING.isoformat(), "ends_at": (MORNING + timedelta(hours=1)).isoformat(),
-        "worker_id": world.people["booked_worker"].id,
-    })  # fmt: skip
+    answer = call(
+        "POST",
+        f"/api/v1/teams/{world.team.id}/visits",
+        {
+            "starts_at": MORNING.isoformat(),
+            "ends_at": (MORNING + timedelta(hours=1)).isoformat(),
+            "worker_id": world.people["booked_worker"].id,
+        },
+    )
     assert answer.status_code == 201, answer.get_json()
     assert (
         "Booked Worker is on leave on Thursday 26 November 2026." in answer.get_json()["warnings"]
@@ -216,9 +263,15 @@ def test_planners_see_their_bookable_members_availability_and_leave_only(session
 
 @pytest.mark.parametrize(
     "actor, refusal",
-    [("plan_holder", Forbidden), ("booked_worker", Forbidden), ("not_bookable", Forbidden),
-     ("facilitator", Forbidden), ("stranger", NotFound), ("worker_elsewhere", NotFound)],
-)  # fmt: skip
+    [
+        ("plan_holder", Forbidden),
+        ("booked_worker", Forbidden),
+        ("not_bookable", Forbidden),
+        ("facilitator", Forbidden),
+        ("stranger", NotFound),
+        ("worker_elsewhere", NotFound),
+    ],
+)
 def test_others_cannot_see_the_teams_availability_or_pause_it(session, world, actor, refusal):
     s = world.s(session, actor)
     with pytest.raises(refusal):
@@ -236,10 +289,24 @@ def test_others_cannot_see_the_teams_availability_or_pause_it(session, world, ac
 def _budget_world(session, world):
     """An hourly rate of £12 for both workers (independent: no on-costs) and a large budget."""
     for actor in ("booked_worker", "other_bookable"):
-        session.add(PayRate(user_id=world.people[actor].id, team_id=world.team.id,
-                            hourly_pence=1200, effective_from=date(2026, 1, 1)))  # fmt: skip
-    session.add(Budget(team_id=world.team.id, amount_pence=100_000, period="month",
-                       source="direct_payment", starts_on=date(2026, 11, 1), updated_at=NOW))  # fmt: skip
+        session.add(
+            PayRate(
+                user_id=world.people[actor].id,
+                team_id=world.team.id,
+                hourly_pence=1200,
+                effective_from=date(2026, 1, 1),
+            )
+        )
+    session.add(
+        Budget(
+            team_id=world.team.id,
+            amount_pence=100_000,
+            period="month",
+            source="direct_payment",
+            starts_on=date(2026, 11, 1),
+            updated_at=NOW,
+        )
+    )
     session.flush()
 
 
@@ -256,15 +323,26 @@ def test_a_pause_cancels_exactly_the_visits_in_its_days_and_charges_nothing(
     figures = budgets.team_budget(session, world.s(session, "leader"), NOW)
     assert figures is not None and figures.committed == 4 * 1200 and figures.spent == 0
 
-    pause, count = availability.pause_team(session, world.s(session, planner), first_day=TOMORROW,
-                                           last_day=TOMORROW + timedelta(days=1), reason="hospital", now=NOW)  # fmt: skip
+    pause, count = availability.pause_team(
+        session,
+        world.s(session, planner),
+        first_day=TOMORROW,
+        last_day=TOMORROW + timedelta(days=1),
+        reason="hospital",
+        now=NOW,
+    )
     assert count == 3
     session.expire_all()
     status = {
         v: session.get(Visit, v.id).status for v in (day_before, first, open_one, second, after)
     }
-    assert status == {day_before: "offered", first: "cancelled", open_one: "cancelled",
-                      second: "cancelled", after: "offered"}  # fmt: skip
+    assert status == {
+        day_before: "offered",
+        first: "cancelled",
+        open_one: "cancelled",
+        second: "cancelled",
+        after: "offered",
+    }
     figures = budgets.team_budget(session, world.s(session, "leader"), NOW)
     assert figures is not None and figures.spent == 0  # the short-notice cancellation is free
     assert figures.committed == 2 * 1200  # the 25th and the 28th
@@ -288,30 +366,50 @@ def test_a_pause_cancels_exactly_the_visits_in_its_days_and_charges_nothing(
 
 
 def test_planning_a_visit_in_a_pause_warns_and_does_not_block(session, world):
-    availability.pause_team(session, world.s(session, "leader"), first_day=TOMORROW, last_day=TOMORROW,
-                            reason="hospital", now=NOW)  # fmt: skip
+    availability.pause_team(
+        session,
+        world.s(session, "leader"),
+        first_day=TOMORROW,
+        last_day=TOMORROW,
+        reason="hospital",
+        now=NOW,
+    )
     planned = plan(session, world, MORNING)
     assert planned.status == "offered"
     again = visits.plan_visit(
-        session, world.s(session, "rota_holder"), starts_at=MORNING + timedelta(hours=3),
-        ends_at=MORNING + timedelta(hours=4), now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=MORNING + timedelta(hours=3),
+        ends_at=MORNING + timedelta(hours=4),
+        now=NOW,
+    )
     assert again.warnings == [
         "The team's visits are paused on Thursday 26 November 2026 (a hospital stay)."
     ]
     outside = visits.plan_visit(
-        session, world.s(session, "rota_holder"), starts_at=AFTERNOON, ends_at=AFTERNOON + timedelta(hours=1), now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=AFTERNOON,
+        ends_at=AFTERNOON + timedelta(hours=1),
+        now=NOW,
+    )
     assert outside.warnings == []
 
 
 def test_a_pause_needs_days_to_come_and_a_known_reason(session, world):
     s = world.s(session, "leader")
     for kwargs, key in (
-        ({"first_day": NOW.date() - timedelta(days=1), "last_day": TOMORROW, "reason": "hospital"}, "first_day"),
+        (
+            {
+                "first_day": NOW.date() - timedelta(days=1),
+                "last_day": TOMORROW,
+                "reason": "hospital",
+            },
+            "first_day",
+        ),
         ({"first_day": TOMORROW, "last_day": NOW.date(), "reason": "hospital"}, "last_day"),
         ({"first_day": TOMORROW, "last_day": TOMORROW, "reason": "holiday"}, "reason"),
-    ):  # fmt: skip
+    ):
         with pytest.raises(Invalid) as refused:
             availability.pause_team(session, s, now=NOW, **kwargs)
         assert key in refused.value.errors
@@ -322,8 +420,9 @@ def test_ending_a_pause_early_keeps_short_notice_visits_free(session, world):
     soon = plan(session, world, MORNING)  # 23 hours away
     plan(session, world, AFTERNOON + timedelta(days=2))  # Sun 29th, a week away from short notice
     s = world.s(session, "rota_holder")
-    pause, count = availability.pause_team(session, s, first_day=NOW.date(), last_day=date(2026, 12, 3),
-                                           reason="other", now=NOW)  # fmt: skip
+    pause, count = availability.pause_team(
+        session, s, first_day=NOW.date(), last_day=date(2026, 12, 3), reason="other", now=NOW
+    )
     assert count == 2
     with pytest.raises(Invalid) as refused:
         availability.end_pause_early(session, s, pause, last_day=NOW.date(), now=NOW)
@@ -366,22 +465,32 @@ def test_my_availability_page_saves_the_week_and_refuses_overlaps(
     page = client.get("/rota/my-availability")
     assert page.status_code == 200
     assert element(page.get_data(as_text=True), "h1").text == "My availability and leave"
-    answer = post_form(client, "/rota/my-availability/week",
-                       _week_form(day0_1_from="09:00", day0_1_to="12:00", day0_2_from="18:00", day0_2_to="20:00"),
-                       page="/rota/my-availability")  # fmt: skip
+    answer = post_form(
+        client,
+        "/rota/my-availability/week",
+        _week_form(day0_1_from="09:00", day0_1_to="12:00", day0_2_from="18:00", day0_2_to="20:00"),
+        page="/rota/my-availability",
+    )
     assert answer.status_code == 302
     session.expire_all()
     assert [(w.weekday, w.starts) for w in availability.my_availability(session, worker)] == [
         (0, time(9)),
         (0, time(18)),
     ]
-    refused = post_form(client, "/rota/my-availability/week",
-                        _week_form(day2_1_from="09:00", day2_1_to="12:00", day2_2_from="11:00", day2_2_to="13:00"),
-                        page="/rota/my-availability")  # fmt: skip
+    refused = post_form(
+        client,
+        "/rota/my-availability/week",
+        _week_form(day2_1_from="09:00", day2_1_to="12:00", day2_2_from="11:00", day2_2_to="13:00"),
+        page="/rota/my-availability",
+    )
     assert refused.status_code == 422
     assert "overlap" in field_errors(refused.get_data(as_text=True), "day2_1_from")
-    half = post_form(client, "/rota/my-availability/week", _week_form(day4_1_from="09:00"),
-                     page="/rota/my-availability")  # fmt: skip
+    half = post_form(
+        client,
+        "/rota/my-availability/week",
+        _week_form(day4_1_from="09:00"),
+        page="/rota/my-availability",
+    )
     assert half.status_code == 422
     assert "both times" in field_errors(half.get_data(as_text=True), "day4_1_to")
     session.expire_all()
@@ -391,16 +500,24 @@ def test_my_availability_page_saves_the_week_and_refuses_overlaps(
 def test_my_leave_page_adds_and_removes_with_a_confirm_page(session, make_client, clock, world):
     worker = world.people["booked_worker"]
     client = make_client(worker)
-    added = post_form(client, "/rota/my-availability/leave",
-                      {"first_day": "2026-12-01", "last_day": "2026-12-02"}, page="/rota/my-availability")  # fmt: skip
+    added = post_form(
+        client,
+        "/rota/my-availability/leave",
+        {"first_day": "2026-12-01", "last_day": "2026-12-02"},
+        page="/rota/my-availability",
+    )
     assert added.status_code == 302
     leave_id = session.scalars(select(Leave.id).where(Leave.user_id == worker.id)).one()
     page = client.get("/rota/my-availability").get_data(as_text=True)
     assert "Tuesday 1 December" in page
     confirm = client.get(f"/rota/my-availability/leave/{leave_id}/remove")
     assert confirm.status_code == 200 and "Remove this leave?" in confirm.get_data(as_text=True)
-    removed = post_form(client, f"/rota/my-availability/leave/{leave_id}/remove", {},
-                        page=f"/rota/my-availability/leave/{leave_id}/remove")  # fmt: skip
+    removed = post_form(
+        client,
+        f"/rota/my-availability/leave/{leave_id}/remove",
+        {},
+        page=f"/rota/my-availability/leave/{leave_id}/remove",
+    )
     assert removed.status_code == 302
     session.expire_all()
     assert session.get(Leave, leave_id) is None
@@ -478,8 +595,16 @@ def test_the_api_sets_and_reads_my_availability(session, client, clock, world):
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json() == body
     assert call("GET", "/api/v1/me/availability").get_json() == body
-    overlap = call("PUT", "/api/v1/me/availability", {"windows": [
-        {"weekday": 1, "starts": "09:00", "ends": "12:00"}, {"weekday": 1, "starts": "10:00", "ends": "11:00"}]})  # fmt: skip
+    overlap = call(
+        "PUT",
+        "/api/v1/me/availability",
+        {
+            "windows": [
+                {"weekday": 1, "starts": "09:00", "ends": "12:00"},
+                {"weekday": 1, "starts": "10:00", "ends": "11:00"},
+            ]
+        },
+    )
     assert "overlap" in problem(overlap, 422)["errors"]["day_1"][0]
     assert call("GET", "/api/v1/me/availability").get_json() == body
 
@@ -500,15 +625,26 @@ def test_the_api_adds_lists_and_removes_my_leave(session, client, clock, world):
 
 @pytest.mark.parametrize(
     "actor, status",
-    [("leader", 201), ("representative", 201), ("rota_holder", 201), ("plan_holder", 403),
-     ("booked_worker", 403), ("facilitator", 403), ("stranger", 404), ("worker_elsewhere", 404)],
-)  # fmt: skip
+    [
+        ("leader", 201),
+        ("representative", 201),
+        ("rota_holder", 201),
+        ("plan_holder", 403),
+        ("booked_worker", 403),
+        ("facilitator", 403),
+        ("stranger", 404),
+        ("worker_elsewhere", 404),
+    ],
+)
 def test_the_api_pauses_a_team_for_its_planners_only(session, client, clock, world, actor, status):
     plan(session, world, MORNING)
     session.commit()
     call = _api(session, client, world, actor)
-    answer = call("POST", f"/api/v1/teams/{world.team.id}/pauses",
-                  {"first_day": "2026-11-26", "last_day": "2026-11-26", "reason": "hospital"})  # fmt: skip
+    answer = call(
+        "POST",
+        f"/api/v1/teams/{world.team.id}/pauses",
+        {"first_day": "2026-11-26", "last_day": "2026-11-26", "reason": "hospital"},
+    )
     assert answer.status_code == status, answer.get_json()
     if status == 201:
         assert answer.get_json()["cancelled_visits"] == 1

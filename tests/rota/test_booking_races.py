@@ -119,9 +119,15 @@ def _setting(db: Database) -> Setting:
             )
             for person in people:
                 _m, token = members.invite(
-                    session, lead, name=person.display_name, email=person.email or "", kind="worker",
-                    employment="independent", base_url="", now=now,
-                )  # fmt: skip
+                    session,
+                    lead,
+                    name=person.display_name,
+                    email=person.email or "",
+                    kind="worker",
+                    employment="independent",
+                    base_url="",
+                    now=now,
+                )
                 members.accept_invitation(session, person, token, now=now)
                 if person is not worker:
                     joiners.append(person.id)
@@ -183,9 +189,13 @@ def _book(setting: Setting, team_id: int, leader_id: int, at: datetime) -> tuple
         team = session.get(Team, team_id)
         assert leader is not None and team is not None
         visits.plan_visit(
-            session, standing(session, leader, team, at), starts_at=at, ends_at=at + timedelta(hours=1),
-            worker_id=setting.worker_id, now=at - timedelta(days=1),
-        )  # fmt: skip
+            session,
+            standing(session, leader, team, at),
+            starts_at=at,
+            ends_at=at + timedelta(hours=1),
+            worker_id=setting.worker_id,
+            now=at - timedelta(days=1),
+        )
 
     return as_request(setting.db, work)
 
@@ -197,10 +207,14 @@ def _book_rounds(setting: Setting, rounds: int = ROUNDS, first_round: int = 0) -
     successes = []
     for r in range(first_round, first_round + rounds):
         start = BASE + timedelta(hours=3 * r)
-        answers = all_at_once([
-            lambda i=i, start=start: _book(setting, *setting.teams[i % 2], start + timedelta(minutes=5 * i))
-            for i in range(AT_ONCE)
-        ])  # fmt: skip
+        answers = all_at_once(
+            [
+                lambda i=i, start=start: _book(
+                    setting, *setting.teams[i % 2], start + timedelta(minutes=5 * i)
+                )
+                for i in range(AT_ONCE)
+            ]
+        )
         assert all(isinstance(a, tuple) and a[0] in (200, 409) for a in answers), answers
         for status, detail in answers:
             if status == 409:
@@ -290,8 +304,13 @@ def test_eight_members_joining_one_open_visit_exactly_one_gets_it(race):
         def open_visit(session: Session, at: datetime = at, made: list[int] = made) -> None:
             leader, team = session.get(User, leader_id), session.get(Team, team_id)
             assert leader is not None and team is not None
-            planned = visits.plan_visit(session, standing(session, leader, team, at), starts_at=at,
-                                        ends_at=at + timedelta(hours=1), now=at - timedelta(days=1))  # fmt: skip
+            planned = visits.plan_visit(
+                session,
+                standing(session, leader, team, at),
+                starts_at=at,
+                ends_at=at + timedelta(hours=1),
+                now=at - timedelta(days=1),
+            )
             made.append(planned.visit.id)
 
         assert as_request(setting.db, open_visit)[0] == 200

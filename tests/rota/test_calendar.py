@@ -25,9 +25,17 @@ def world(session) -> MoneyWorld:
 
 def weekly_at_nine(session, world: MoneyWorld, starts_on: date) -> None:
     patterns.create_pattern(
-        session, world.s(session, "rota_holder"), frequency="weekly", weekdays=[0], local_start=time(9, 0),
-        minutes=60, starts_on=starts_on, now=NOW, worker_id=world.people["emma"].id, notes=NOTES,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        frequency="weekly",
+        weekdays=[0],
+        local_start=time(9, 0),
+        minutes=60,
+        starts_on=starts_on,
+        now=NOW,
+        worker_id=world.people["emma"].id,
+        notes=NOTES,
+    )
 
 
 def events(ics: bytes) -> list[icalendar.Event]:
@@ -81,8 +89,14 @@ def test_uids_are_stable_and_changes_bump_the_sequence(session, world):
     assert set(before) == {f"visit-{first.id}@carecoop", f"visit-{second.id}@carecoop"}
     assert str(before[f"visit-{second.id}@carecoop"]["SUMMARY"]) == "Sleep-in: Margaret"
     holder = world.s(session, "rota_holder")
-    visits.change_visit(session, holder, first, now=NOW, starts_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
-                        ends_at=datetime(2026, 12, 1, 11, tzinfo=UTC))  # fmt: skip
+    visits.change_visit(
+        session,
+        holder,
+        first,
+        now=NOW,
+        starts_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 11, tzinfo=UTC),
+    )
     visits.cancel_visit(session, holder, second, now=NOW)
     after = {str(e["UID"]): e for e in events(calendar.render_feed(session, feed, now=NOW))}
     moved, cancelled = after[f"visit-{first.id}@carecoop"], after[f"visit-{second.id}@carecoop"]

@@ -86,8 +86,13 @@ def test_the_booked_worker_can_arrive_from_half_an_hour_before_the_start(session
         work.arrive(session, as_(session, world, "booked_worker", visit), visit, now=BEFORE_WINDOW)
     work.arrive(session, as_(session, world, "booked_worker", visit), visit, now=WINDOW_OPENS)
     assert visit.arrived_at == WINDOW_OPENS and visit.status == "accepted"
-    event = audited(session, "visit.arrived", actor=world.people["booked_worker"],
-                    object_type="visit", object_id=visit.id)  # fmt: skip
+    event = audited(
+        session,
+        "visit.arrived",
+        actor=world.people["booked_worker"],
+        object_type="visit",
+        object_id=visit.id,
+    )
     assert event.changes == {"fields": ["arrived_at"]}
 
 
@@ -102,8 +107,12 @@ def test_a_second_tab_with_the_old_page_is_refused_by_the_conditional_update(ses
     visit = accepted(session, world)
     s = as_(session, world, "booked_worker", visit)
     # The first tab's arrival reaches the database; this tab's copy of the visit does not know.
-    session.execute(update(Visit).where(Visit.id == visit.id).values(arrived_at=DURING)
-                    .execution_options(synchronize_session=False))  # fmt: skip
+    session.execute(
+        update(Visit)
+        .where(Visit.id == visit.id)
+        .values(arrived_at=DURING)
+        .execution_options(synchronize_session=False)
+    )
     assert visit.arrived_at is None
     with pytest.raises(Conflict):
         work.arrive(session, s, visit, now=DURING + timedelta(minutes=1))
@@ -132,8 +141,13 @@ def test_leaving_comes_after_arriving_and_makes_the_visit_done(session, world):
     arrived(session, world, visit)
     work.leave(session, s, visit, now=AFTER)
     assert (visit.status, visit.left_at) == ("done", AFTER)
-    audited(session, "visit.left", actor=world.people["booked_worker"], object_type="visit",
-            object_id=visit.id)  # fmt: skip
+    audited(
+        session,
+        "visit.left",
+        actor=world.people["booked_worker"],
+        object_type="visit",
+        object_id=visit.id,
+    )
     with pytest.raises(Conflict):
         work.leave(session, s, visit, now=AFTER)
 
@@ -146,8 +160,16 @@ def test_i_need_help_tells_the_on_call_facilitator_at_once_and_nobody_else(sessi
     visit = accepted(session, world)
     arrived(session, world, visit)
     members_before = {a: len(mails_to(session, world.people[a].email or "")) for a in world.people}
-    assert work.call_for_help(session, as_(session, world, "booked_worker", visit), visit,
-                              now=DURING, base_url="http://localhost") is True  # fmt: skip
+    assert (
+        work.call_for_help(
+            session,
+            as_(session, world, "booked_worker", visit),
+            visit,
+            now=DURING,
+            base_url="http://localhost",
+        )
+        is True
+    )
     told = mails_to(session, facilitator.email or "")
     assert len(told) == 1 and "Booked Worker" in told[0].body
     assert f"http://localhost/rota/visits/{visit.id}/log" in told[0].body
@@ -155,8 +177,13 @@ def test_i_need_help_tells_the_on_call_facilitator_at_once_and_nobody_else(sessi
         a: len(mails_to(session, world.people[a].email or "")) for a in world.people
     } == members_before
     assert visit.help_called_at == DURING
-    event = audited(session, "visit.help_called", actor=world.people["booked_worker"],
-                    object_type="visit", object_id=visit.id)  # fmt: skip
+    event = audited(
+        session,
+        "visit.help_called",
+        actor=world.people["booked_worker"],
+        object_type="visit",
+        object_id=visit.id,
+    )
     assert event.changes == {"told": [facilitator.id]}
     # A double tap is the same call; a later press is a new one.
     s = as_(session, world, "booked_worker", visit)
@@ -176,8 +203,12 @@ def test_help_is_only_for_the_booked_worker_around_the_visit(session, world):
     with pytest.raises(Forbidden):
         work.call_for_help(session, as_(session, world, "leader", visit), visit, now=DURING)
     with pytest.raises(Conflict):
-        work.call_for_help(session, as_(session, world, "booked_worker", visit), visit,
-                           now=MORNING - timedelta(hours=2))  # fmt: skip
+        work.call_for_help(
+            session,
+            as_(session, world, "booked_worker", visit),
+            visit,
+            now=MORNING - timedelta(hours=2),
+        )
 
 
 # The visit log ---------------------------------------------------------------------------------------
@@ -197,14 +228,25 @@ def test_writing_again_replaces_the_log_until_it_is_confirmed(session, world):
     arrived(session, world, visit)
     first = written(session, world, visit)
     s = as_(session, world, "booked_worker", visit)
-    again = work.write_log(session, s, visit, what_was_done="Breakfast, a walk and a bath",
-                           notes="Slept well", flags=["medication_given"], now=AFTER)  # fmt: skip
+    again = work.write_log(
+        session,
+        s,
+        visit,
+        what_was_done="Breakfast, a walk and a bath",
+        notes="Slept well",
+        flags=["medication_given"],
+        now=AFTER,
+    )
     assert (
         again.id == first.id and again.flags == ["medication_given"] and again.notes == "Slept well"
     )
-    assert audited(session, "visit_log.changed", actor=world.people["booked_worker"], object_type="visit_log",
-                   object_id=first.id).changes == {"visit_id": visit.id,
-                                                   "fields": ["what_was_done", "notes", "flags"]}  # fmt: skip
+    assert audited(
+        session,
+        "visit_log.changed",
+        actor=world.people["booked_worker"],
+        object_type="visit_log",
+        object_id=first.id,
+    ).changes == {"visit_id": visit.id, "fields": ["what_was_done", "notes", "flags"]}
     work.confirm_log(session, as_(session, world, "leader", visit), visit, now=AFTER)
     with pytest.raises(Conflict, match="confirmed"):
         work.write_log(session, s, visit, what_was_done="Changed later", now=AFTER)
@@ -226,8 +268,13 @@ def test_the_leader_or_a_hat_holder_confirms_the_log(session, world, reviewer):
     log = written(session, world, visit)
     work.confirm_log(session, as_(session, world, reviewer, visit), visit, now=AFTER)
     assert (log.status, log.reviewed_by_id) == ("confirmed", world.people[reviewer].id)
-    event = audited(session, "visit_log.confirmed", actor=world.people[reviewer], object_type="visit_log",
-                    object_id=log.id)  # fmt: skip
+    event = audited(
+        session,
+        "visit_log.confirmed",
+        actor=world.people[reviewer],
+        object_type="visit_log",
+        object_id=log.id,
+    )
     # A representative acts for the leader, and the audit log says so.
     assert event.acting_for_id == (
         world.people["leader"].id if reviewer == "representative" else None
@@ -236,8 +283,15 @@ def test_the_leader_or_a_hat_holder_confirms_the_log(session, world, reviewer):
         work.confirm_log(session, as_(session, world, reviewer, visit), visit, now=AFTER)
 
 
-@pytest.mark.parametrize("actor, refusal", [("booked_worker", Forbidden), ("not_bookable", NotFound),
-                                            ("other_bookable", NotFound), ("facilitator", NotFound)])  # fmt: skip
+@pytest.mark.parametrize(
+    "actor, refusal",
+    [
+        ("booked_worker", Forbidden),
+        ("not_bookable", NotFound),
+        ("other_bookable", NotFound),
+        ("facilitator", NotFound),
+    ],
+)
 def test_the_worker_or_a_plain_member_cannot_confirm_or_query(session, world, actor, refusal):
     visit = accepted(session, world)
     arrived(session, world, visit)
@@ -251,10 +305,23 @@ def test_the_worker_or_a_plain_member_cannot_confirm_or_query(session, world, ac
 
 def test_a_hat_holder_never_confirms_a_log_they_wrote(session, world):
     lead = standing(session, world.people["leader"], world.team, NOW)
-    hats.offer_hat(session, lead, world.memberships["booked_worker"].id, hat="medication_holder",
-                   scope_text="Tablets", review_on=(NOW + timedelta(days=90)).date(), now=NOW)  # fmt: skip
-    hats.answer_hat(session, standing(session, world.people["booked_worker"], world.team, NOW),
-                    world.memberships["booked_worker"].id, "medication_holder", yes=True, now=NOW)  # fmt: skip
+    hats.offer_hat(
+        session,
+        lead,
+        world.memberships["booked_worker"].id,
+        hat="medication_holder",
+        scope_text="Tablets",
+        review_on=(NOW + timedelta(days=90)).date(),
+        now=NOW,
+    )
+    hats.answer_hat(
+        session,
+        standing(session, world.people["booked_worker"], world.team, NOW),
+        world.memberships["booked_worker"].id,
+        "medication_holder",
+        yes=True,
+        now=NOW,
+    )
     visit = accepted(session, world)
     arrived(session, world, visit)
     written(session, world, visit)
@@ -281,8 +348,13 @@ def test_a_query_stays_visible_until_the_worker_answers_it(session, world):
         work.query_log(session, leader, visit, comment="And another", now=AFTER)
     # The worker answers by changing the log: the query is resolved, and the log waits again.
     later = AFTER + timedelta(hours=1)
-    work.write_log(session, as_(session, world, "booked_worker", visit), visit,
-                   what_was_done="Breakfast; she did not want a shower today", now=later)  # fmt: skip
+    work.write_log(
+        session,
+        as_(session, world, "booked_worker", visit),
+        visit,
+        what_was_done="Breakfast; she did not want a shower today",
+        now=later,
+    )
     assert (log.status, log.query_resolved_at, log.query_comment) == (
         "written",
         later,
@@ -339,8 +411,13 @@ def test_the_audit_log_holds_no_log_text_or_query_comment(session, world):
     actions = set(
         session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "visit_log"))
     )
-    assert actions == {"visit_log.written", "visit_log.changed", "visit_log.queried",
-                       "visit_log.query_resolved", "visit_log.confirmed"}  # fmt: skip
+    assert actions == {
+        "visit_log.written",
+        "visit_log.changed",
+        "visit_log.queried",
+        "visit_log.query_resolved",
+        "visit_log.confirmed",
+    }
 
 
 # Pages -----------------------------------------------------------------------------------------------
@@ -379,8 +456,11 @@ def test_the_worker_arrives_leaves_and_writes_the_log_through_the_pages(
         "I need help",
     ]
     # An empty log comes back with its error tied to the field, and what was typed kept.
-    answer = _post(worker, f"/rota/visits/{visit.id}/log",
-                   {"back": "log", "log-what_was_done": "", "log-notes": "Kept", "log-flags": "ate_and_drank"})  # fmt: skip
+    answer = _post(
+        worker,
+        f"/rota/visits/{visit.id}/log",
+        {"back": "log", "log-what_was_done": "", "log-notes": "Kept", "log-flags": "ate_and_drank"},
+    )
     assert answer.status_code == 422
     assert (
         "log-what_was_done-error"
@@ -388,8 +468,11 @@ def test_the_worker_arrives_leaves_and_writes_the_log_through_the_pages(
     )
     assert element(answer, "textarea", id="log-notes").text == "Kept"
     assert "checked" in element(answer, "input", value="ate_and_drank").attrs
-    answer = _post(worker, f"/rota/visits/{visit.id}/log",
-                   {"log-what_was_done": "Breakfast", "log-flags": "medication_given"})  # fmt: skip
+    answer = _post(
+        worker,
+        f"/rota/visits/{visit.id}/log",
+        {"log-what_was_done": "Breakfast", "log-flags": "medication_given"},
+    )
     assert answer.status_code == 302
     clock.now = AFTER
     assert _post(worker, f"/rota/visits/{visit.id}/leave").status_code == 302
@@ -430,8 +513,11 @@ def test_a_query_without_a_comment_comes_back_with_its_error(session, world, mak
     written(session, world, visit)
     session.commit()
     clock.now = AFTER
-    answer = _post(make_client(world.people["leader"]), f"/rota/visits/{visit.id}/log/query",
-                   {"query-comment": "  ", "back": "log"})  # fmt: skip
+    answer = _post(
+        make_client(world.people["leader"]),
+        f"/rota/visits/{visit.id}/log/query",
+        {"query-comment": "  ", "back": "log"},
+    )
     assert answer.status_code == 422
     assert "query-comment-error" in element(answer, id="query-comment").attrs["aria-describedby"]
 
@@ -458,8 +544,9 @@ def _api(app: Any, session: Session, user: Any) -> Callable[..., Any]:
     client = app.test_client()
 
     def call(method: str, path: str, **kwargs: Any) -> Any:
-        return getattr(client, method)(f"/api/v1/visits{path}", headers={"Authorization": f"Bearer {secret}"},
-                                       **kwargs)  # fmt: skip
+        return getattr(client, method)(
+            f"/api/v1/visits{path}", headers={"Authorization": f"Bearer {secret}"}, **kwargs
+        )
 
     return call
 
@@ -492,22 +579,38 @@ def test_the_api_checks_in_writes_the_log_and_checks_out(session, world, app, cl
 
 # The permission table, through the pages and the API ------------------------------------------------------
 
-ACTORS = ("leader", "representative", "rota_holder", "booked_worker", "not_bookable",
-          "worker_elsewhere", "facilitator", "stranger")  # fmt: skip
+ACTORS = (
+    "leader",
+    "representative",
+    "rota_holder",
+    "booked_worker",
+    "not_bookable",
+    "worker_elsewhere",
+    "facilitator",
+    "stranger",
+)
 REVIEWERS = {"leader", "representative", "rota_holder"}
 # action: (state the visit is in first, who may, page path and form, API method, path and body)
 ACTIONS: dict[str, tuple[str, set[str], tuple[str, dict[str, str]], tuple[str, str, Any]]] = {
     "arrive": ("accepted", {"booked_worker"}, ("/arrive", {}), ("post", "/check-in", None)),
     "leave": ("arrived", {"booked_worker"}, ("/leave", {}), ("post", "/check-out", None)),
     "help": ("arrived", {"booked_worker"}, ("/help", {}), ("post", "/help", None)),
-    "write_log": ("arrived", {"booked_worker"}, ("/log", {"log-what_was_done": "Tea"}),
-                  ("put", "/log", {"what_was_done": "Tea"})),
+    "write_log": (
+        "arrived",
+        {"booked_worker"},
+        ("/log", {"log-what_was_done": "Tea"}),
+        ("put", "/log", {"what_was_done": "Tea"}),
+    ),
     "read_log": ("written", {"booked_worker", *REVIEWERS}, ("", {}), ("get", "/log", None)),
     "confirm_log": ("written", REVIEWERS, ("/log/confirm", {}), ("post", "/log/confirm", None)),
-    "query_log": ("written", REVIEWERS, ("/log/query", {"query-comment": "Why?"}),
-                  ("post", "/log/query", {"comment": "Why?"})),
+    "query_log": (
+        "written",
+        REVIEWERS,
+        ("/log/query", {"query-comment": "Why?"}),
+        ("post", "/log/query", {"comment": "Why?"}),
+    ),
     "resolve_query": ("queried", REVIEWERS, ("/log/resolve", {}), ("post", "/log/resolve", None)),
-}  # fmt: skip
+}
 
 
 def _visit_in(session: Session, world: RotaWorld, state: str) -> Visit:
@@ -579,8 +682,9 @@ def test_permission_table_through_the_api(session, world, app, clock, action):
     assert _outcomes(session, world, run) == _expected(allowed, 200, action)
 
 
-def test_a_facilitator_given_access_reads_the_log_and_the_leader_sees_that_they_did(session, world, make_client,
-                                                                                     clock):  # fmt: skip
+def test_a_facilitator_given_access_reads_the_log_and_the_leader_sees_that_they_did(
+    session, world, make_client, clock
+):
     from teams.services import records
 
     visit = accepted(session, world)
@@ -589,8 +693,13 @@ def test_a_facilitator_given_access_reads_the_log_and_the_leader_sees_that_they_
     reader = factories.user(session, username="rota-fac-access")
     reader.role_rows.append(UserRole(role="facilitator"))
     session.flush()
-    records.grant_access(session, standing(session, world.people["leader"], world.team, NOW),
-                         facilitator_id=reader.id, until=(NOW + timedelta(days=7)).date(), now=NOW)  # fmt: skip
+    records.grant_access(
+        session,
+        standing(session, world.people["leader"], world.team, NOW),
+        facilitator_id=reader.id,
+        until=(NOW + timedelta(days=7)).date(),
+        now=NOW,
+    )
     session.commit()
     clock.now = DURING
     client = make_client(reader)

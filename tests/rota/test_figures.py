@@ -32,8 +32,16 @@ def world(session) -> MoneyWorld:
     add_visit(session, world, "representative", at(7, 1, 9), 60, **confirmed)
     # The last 4 weeks.
     add_visit(session, world, "emma", at(10, 29, 9), 60, **confirmed)  # continuity
-    add_visit(session, world, "emma", at(11, 5, 9), 60, status="done", arrived=at(11, 5, 9),
-              left=at(11, 5, 10, 10))  # continuity; 70 minutes  # fmt: skip
+    add_visit(
+        session,
+        world,
+        "emma",
+        at(11, 5, 9),
+        60,
+        status="done",
+        arrived=at(11, 5, 9),
+        left=at(11, 5, 10, 10),
+    )  # continuity; 70 minutes
     add_visit(session, world, "emma", at(11, 12, 9), 60, **confirmed)  # continuity
     add_visit(session, world, "ivan", at(11, 3, 10), 30, **confirmed)  # continuity
     add_visit(session, world, "representative", at(11, 4, 11), 45, **confirmed)  # new to A
@@ -80,9 +88,17 @@ def test_hours_delivered_equal_hand_computed_minutes(session, world):
     # B is under 5 so hidden; A is hidden too, or 640 - 300 - 250 would give B away.
     assert [name for name, f in rows.items() if f.shown] == ["Cara's team"]
     # October: A's 1 Oct and 29 Oct, 120 over 2; September: Ivan's 60 over 1. Neither shown.
-    assert (october.month, october.total.numerator, october.total.denominator, october.total.shown) == (
-        "2026-10", 120, 2, False,
-    )  # fmt: skip
+    assert (
+        october.month,
+        october.total.numerator,
+        october.total.denominator,
+        october.total.shown,
+    ) == (
+        "2026-10",
+        120,
+        2,
+        False,
+    )
     assert (september.total.numerator, september.total.denominator, september.total.shown) == (
         60,
         1,

@@ -54,27 +54,67 @@ def november(session, world) -> dict[str, Visit]:
     set_rate(session, world, "ivan", 1850, date(2026, 1, 1))
     set_rate(session, world, "ivan", 2000, date(2026, 11, 20))
     set_rate(session, world, "representative", 1500, date(2026, 1, 1))
-    budgets.set_budget(session, world.s(session, "leader"), amount_pence=200_000, period="month",
-                     source="direct_payment", contribution_pence=25_000, starts_on=date(2026, 1, 1),
-                     now=NOW)  # fmt: skip
+    budgets.set_budget(
+        session,
+        world.s(session, "leader"),
+        amount_pence=200_000,
+        period="month",
+        source="direct_payment",
+        contribution_pence=25_000,
+        starts_on=date(2026, 1, 1),
+        now=NOW,
+    )
     v = {
         # Arrived 09:05, left 10:20: 75 minutes, exactly the cap of 60 + 15.
-        "emma_1": add_visit(session, world, "emma", at(2, 9), 60, status="done", arrived=at(2, 9, 5), left=at(2, 10, 20)),
+        "emma_1": add_visit(
+            session,
+            world,
+            "emma",
+            at(2, 9),
+            60,
+            status="done",
+            arrived=at(2, 9, 5),
+            left=at(2, 10, 20),
+        ),
         # Stayed two hours: capped at 75 minutes unless the leader approves more.
-        "emma_2": add_visit(session, world, "emma", at(3, 9), 60, status="done", arrived=at(3, 9), left=at(3, 11)),
+        "emma_2": add_visit(
+            session, world, "emma", at(3, 9), 60, status="done", arrived=at(3, 9), left=at(3, 11)
+        ),
         # No arrival record but the log is confirmed: the planned 45 minutes.
         "emma_3": add_visit(session, world, "emma", at(4, 9), 45, status="done", log="confirmed"),
         # Log written but not confirmed, no arrival: not paid yet, still committed.
         "emma_4": add_visit(session, world, "emma", at(5, 9), 60, log="written"),
         # 37 minutes of a planned 50.
-        "ivan_1": add_visit(session, world, "ivan", at(6, 14), 50, status="done", arrived=at(6, 14), left=at(6, 14, 37)),
+        "ivan_1": add_visit(
+            session,
+            world,
+            "ivan",
+            at(6, 14),
+            50,
+            status="done",
+            arrived=at(6, 14),
+            left=at(6, 14, 37),
+        ),
         "ivan_2": add_visit(session, world, "ivan", at(10, 14), 20, status="done", log="confirmed"),
         # 27 minutes at 1850p is 832.5p: rounds half-up to 833p.
-        "ivan_3": add_visit(session, world, "ivan", at(12, 14), 30, status="done", arrived=at(12, 14), left=at(12, 14, 27)),
+        "ivan_3": add_visit(
+            session,
+            world,
+            "ivan",
+            at(12, 14),
+            30,
+            status="done",
+            arrived=at(12, 14),
+            left=at(12, 14, 27),
+        ),
         # Cancelled 6 hours before: charged at the planned cost (new rate, 2000p).
-        "ivan_late": add_visit(session, world, "ivan", at(24, 14), 60, status="cancelled", cancelled_at=at(24, 8)),
+        "ivan_late": add_visit(
+            session, world, "ivan", at(24, 14), 60, status="cancelled", cancelled_at=at(24, 8)
+        ),
         # Cancelled a week ahead: nothing.
-        "ivan_early": add_visit(session, world, "ivan", at(21, 14), 60, status="cancelled", cancelled_at=at(15, 8)),
+        "ivan_early": add_visit(
+            session, world, "ivan", at(21, 14), 60, status="cancelled", cancelled_at=at(15, 8)
+        ),
         # In the hospital stay (below): cancelled 2 hours before, but without charge.
         "ivan_paused": add_visit(session, world, "ivan", at(22, 14), 60),
         # Planned, in the future.
@@ -84,10 +124,23 @@ def november(session, world) -> dict[str, Visit]:
         "open": add_visit(session, world, None, at(29, 9), 60),
         "ivan_december": add_visit(session, world, "ivan", at(2, 14, month=12), 60),
         # The representative's own paid visit, in October.
-        "rita_october": add_visit(session, world, "representative", at(9, 10, month=10), 60, status="done", log="confirmed"),
-    }  # fmt: skip
-    _pause, cancelled = budgets.pause_visits(session, world.s(session, "leader"), first_day=date(2026, 11, 21),
-                                           last_day=date(2026, 11, 23), now=at(22, 12))  # fmt: skip
+        "rita_october": add_visit(
+            session,
+            world,
+            "representative",
+            at(9, 10, month=10),
+            60,
+            status="done",
+            log="confirmed",
+        ),
+    }
+    _pause, cancelled = budgets.pause_visits(
+        session,
+        world.s(session, "leader"),
+        first_day=date(2026, 11, 21),
+        last_day=date(2026, 11, 23),
+        now=at(22, 12),
+    )
     assert cancelled == 1
     return v
 
@@ -139,8 +192,15 @@ def test_budget_figures_equal_hand_computed_pence(session, world, november):
 
 
 def test_a_year_and_four_week_budgets_run_from_their_start_day(session, world):
-    budget = budgets.set_budget(session, world.s(session, "leader"), amount_pence=100, period="four_weeks",
-                              source="own_money", starts_on=date(2026, 11, 2), now=NOW)  # fmt: skip
+    budget = budgets.set_budget(
+        session,
+        world.s(session, "leader"),
+        amount_pence=100,
+        period="four_weeks",
+        source="own_money",
+        starts_on=date(2026, 11, 2),
+        now=NOW,
+    )
     assert budgets.period_around(budget, date(2026, 11, 29)) == (
         date(2026, 11, 2),
         date(2026, 11, 30),
@@ -151,26 +211,60 @@ def test_a_year_and_four_week_budgets_run_from_their_start_day(session, world):
     )
     budget.period = "year"
     assert budgets.period_around(budget, date(2027, 3, 1)) == (date(2026, 11, 2), date(2027, 11, 2))
-    assert audited(session, "budget.set", actor=world.people["leader"], object_type="budget",
-                   object_id=budget.id).changes["fields"]  # fmt: skip
+    assert audited(
+        session,
+        "budget.set",
+        actor=world.people["leader"],
+        object_type="budget",
+        object_id=budget.id,
+    ).changes["fields"]
 
 
 def test_only_the_leader_or_representative_sets_the_budget(session, world):
     with pytest.raises(Forbidden):
-        budgets.set_budget(session, world.s(session, "rota_holder"), amount_pence=1, period="month",
-                         source="own_money", starts_on=date(2026, 11, 1), now=NOW)  # fmt: skip
+        budgets.set_budget(
+            session,
+            world.s(session, "rota_holder"),
+            amount_pence=1,
+            period="month",
+            source="own_money",
+            starts_on=date(2026, 11, 1),
+            now=NOW,
+        )
     with pytest.raises(Invalid):
-        budgets.set_budget(session, world.s(session, "representative"), amount_pence=100, period="week",
-                         source="own_money", contribution_pence=200, starts_on=date(2026, 11, 1), now=NOW)  # fmt: skip
+        budgets.set_budget(
+            session,
+            world.s(session, "representative"),
+            amount_pence=100,
+            period="week",
+            source="own_money",
+            contribution_pence=200,
+            starts_on=date(2026, 11, 1),
+            now=NOW,
+        )
 
 
 def test_a_visit_that_would_overspend_warns_and_still_saves(session, world, november):
-    budgets.set_budget(session, world.s(session, "leader"), amount_pence=30_000, period="month",
-                     source="direct_payment", contribution_pence=11_000, starts_on=date(2026, 1, 1), now=NOW)  # fmt: skip
+    budgets.set_budget(
+        session,
+        world.s(session, "leader"),
+        amount_pence=30_000,
+        period="month",
+        source="direct_payment",
+        contribution_pence=11_000,
+        starts_on=date(2026, 1, 1),
+        now=NOW,
+    )
     # Available 19000; spent 10314 + committed 8160 = 18474; 526 left. A 30-minute visit of
     # Ivan's at 2000p costs 1000 * 1.1 = 1100: over by 574.
-    planned = visits.plan_visit(session, world.s(session, "rota_holder"), starts_at=at(30, 9),
-                                ends_at=at(30, 9, 30), worker_id=world.people["ivan"].id, now=NOW)  # fmt: skip
+    planned = visits.plan_visit(
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=at(30, 9),
+        ends_at=at(30, 9, 30),
+        worker_id=world.people["ivan"].id,
+        now=NOW,
+    )
     assert planned.visit.id is not None
     assert [w for w in planned.warnings if w.startswith("Budget")] == [
         "Budget: this visit costs £11.00 and would take the budget for 1 Nov to 30 Nov 2026 over by £5.74."
@@ -187,21 +281,27 @@ def test_timesheet_and_invoice_totals_equal_hand_computed_pence(session, world, 
     assert (emma.kind, emma.status) == ("timesheet", "draft")
     # 75 + 75 + 45 minutes; 1500 + 1500 + 900 pence (pay has no co-op share or on-costs).
     assert [(line["minutes"], line["amount_pence"], line["reason"]) for line in emma.lines] == [
-        (75, 1500, "times"), (75, 1500, "times"), (45, 900, "confirmed"),
-    ]  # fmt: skip
+        (75, 1500, "times"),
+        (75, 1500, "times"),
+        (45, 900, "confirmed"),
+    ]
     assert (emma.minutes, emma.amount_pence) == (195, 3900)
     ivan = money.find_period(session, world.s(session, "ivan"), world.people["ivan"].id, "2026-11")
     assert ivan.kind == "invoice"
     # 37 min at 1850 = 1140.83 -> 1141; 20 min = 616.67 -> 617; 27 min = 832.5 -> 833;
     # the late cancellation 60 min at 2000 = 2000.
     assert [(line["minutes"], line["amount_pence"]) for line in ivan.lines] == [
-        (37, 1141), (20, 617), (27, 833), (60, 2000),
-    ]  # fmt: skip
+        (37, 1141),
+        (20, 617),
+        (27, 833),
+        (60, 2000),
+    ]
     assert (ivan.minutes, ivan.amount_pence) == (144, 1141 + 617 + 833 + 2000) == (144, 4591)
     team = money.team_periods(session, world.s(session, "leader"), "2026-11")
     assert {(p.worker_id, p.amount_pence) for p in team} == {
-        (world.people["emma"].id, 3900), (world.people["ivan"].id, 4591),
-    }  # fmt: skip
+        (world.people["emma"].id, 3900),
+        (world.people["ivan"].id, 4591),
+    }
     assert [p.amount_pence for p in money.my_periods(session, world.people["emma"], "2026-11")] == [
         3900
     ]
@@ -246,8 +346,14 @@ def test_approving_freezes_the_period_and_locks_its_visits(session, world, novem
         object_id=period.id,
     )
     with pytest.raises(Conflict):
-        visits.change_visit(session, world.s(session, "rota_holder"), november["emma_future"], now=NOW,
-                            starts_at=at(27, 10), ends_at=at(27, 12))  # fmt: skip
+        visits.change_visit(
+            session,
+            world.s(session, "rota_holder"),
+            november["emma_future"],
+            now=NOW,
+            starts_at=at(27, 10),
+            ends_at=at(27, 12),
+        )
     with pytest.raises(Conflict):
         visits.cancel_visit(
             session, world.s(session, "rota_holder"), november["emma_future"], now=NOW
@@ -261,8 +367,14 @@ def test_approving_freezes_the_period_and_locks_its_visits(session, world, novem
     again = money.find_period(session, leader, world.people["emma"].id, "2026-11")
     assert (again.id, again.amount_pence) == (period.id, 3900)
     # Ivan's November, not approved, can still change.
-    visits.change_visit(session, world.s(session, "rota_holder"), november["ivan_future"], now=NOW,
-                        starts_at=at(28, 11), ends_at=at(28, 12, 30))  # fmt: skip
+    visits.change_visit(
+        session,
+        world.s(session, "rota_holder"),
+        november["ivan_future"],
+        now=NOW,
+        starts_at=at(28, 11),
+        ends_at=at(28, 12, 30),
+    )
 
 
 @pytest.mark.parametrize(
@@ -319,8 +431,9 @@ VIEWERS = ["leader", "representative", "rota_holder", "emma", "ivan", "facilitat
         ("stranger", 404, 404, 404),
     ],
 )
-def test_who_sees_the_budget_and_pay_pages(session, world, november, make_client, actor, budget, team_pay,
-                                           emmas_timesheet):  # fmt: skip
+def test_who_sees_the_budget_and_pay_pages(
+    session, world, november, make_client, actor, budget, team_pay, emmas_timesheet
+):
     session.commit()
     client = make_client(world.people[actor])
     team_id, emma_id = world.team.id, world.people["emma"].id
@@ -352,14 +465,35 @@ def test_the_leader_sets_the_budget_through_the_page(session, world, make_client
     session.commit()
     client = make_client(world.people["leader"])
     path = f"/rota/teams/{world.team.id}/budget"
-    answer = post_form(client, path, {"amount": "1500.50", "period": "month", "source": "personal_health_budget",
-                                      "contribution": "0", "starts_on": "2026-11-01"})  # fmt: skip
+    answer = post_form(
+        client,
+        path,
+        {
+            "amount": "1500.50",
+            "period": "month",
+            "source": "personal_health_budget",
+            "contribution": "0",
+            "starts_on": "2026-11-01",
+        },
+    )
     assert answer.status_code == 302
     body = client.get(f"/api/v1/teams/{world.team.id}/budget").get_json()
     assert (body["amount_pence"], body["source"]) == (150_050, "personal_health_budget")
     holder = make_client(world.people["rota_holder"])
-    assert post_form(holder, path, {"amount": "1", "period": "month", "source": "own_money",
-                                    "contribution": "0", "starts_on": "2026-11-01"}).status_code == 403  # fmt: skip
+    assert (
+        post_form(
+            holder,
+            path,
+            {
+                "amount": "1",
+                "period": "month",
+                "source": "own_money",
+                "contribution": "0",
+                "starts_on": "2026-11-01",
+            },
+        ).status_code
+        == 403
+    )
 
 
 def test_approving_through_the_pages_asks_first_and_refuses_your_own(
@@ -370,8 +504,12 @@ def test_approving_through_the_pages_asks_first_and_refuses_your_own(
     rita, emma = world.people["representative"].id, world.people["emma"].id
     rep = make_client(world.people["representative"])
     assert rep.get(f"/rota/teams/{team_id}/pay/{rita}/2026-10/approve").status_code == 403
-    assert post_form(rep, f"/rota/teams/{team_id}/pay/{rita}/2026-10/approve", {},
-                     page="/rota/my-pay").status_code == 403  # fmt: skip
+    assert (
+        post_form(
+            rep, f"/rota/teams/{team_id}/pay/{rita}/2026-10/approve", {}, page="/rota/my-pay"
+        ).status_code
+        == 403
+    )
     confirm = rep.get(f"/rota/teams/{team_id}/pay/{emma}/2026-11/approve")
     assert confirm.status_code == 200 and "Once approved" in confirm.get_data(as_text=True)
     answer = post_form(rep, f"/rota/teams/{team_id}/pay/{emma}/2026-11/approve", {})
@@ -402,8 +540,15 @@ def test_approving_through_the_pages_asks_first_and_refuses_your_own(
 )
 def test_who_sets_an_hourly_rate(session, world, actor, worker, allowed):
     def set_it():
-        return money.set_pay_rate(session, world.people[actor], world.team.id, world.people[worker].id,
-                                  hourly_pence=1900, effective_from=date(2026, 12, 1), now=NOW)  # fmt: skip
+        return money.set_pay_rate(
+            session,
+            world.people[actor],
+            world.team.id,
+            world.people[worker].id,
+            hourly_pence=1900,
+            effective_from=date(2026, 12, 1),
+            now=NOW,
+        )
 
     if not allowed:
         with pytest.raises(NotFound):

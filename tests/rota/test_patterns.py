@@ -23,13 +23,30 @@ def world(session) -> RotaWorld:
     return build(session)
 
 
-def _pattern(session, world, *, starts_on, ends_on=None, at=time(9, 0), weekdays=(0, 3, 6), worker="booked_worker",
-             frequency="weekly", minutes=60):  # fmt: skip
+def _pattern(
+    session,
+    world,
+    *,
+    starts_on,
+    ends_on=None,
+    at=time(9, 0),
+    weekdays=(0, 3, 6),
+    worker="booked_worker",
+    frequency="weekly",
+    minutes=60,
+):
     pattern, _notes = patterns.create_pattern(
-        session, world.s(session, "rota_holder"), frequency=frequency, weekdays=list(weekdays), local_start=at,
-        minutes=minutes, starts_on=starts_on, ends_on=ends_on,
-        worker_id=world.people[worker].id if worker else None, now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        frequency=frequency,
+        weekdays=list(weekdays),
+        local_start=at,
+        minutes=minutes,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        worker_id=world.people[worker].id if worker else None,
+        now=NOW,
+    )
     return pattern
 
 
@@ -42,10 +59,12 @@ def _visits(session, pattern, *, live_only=False):
 
 @pytest.mark.parametrize(
     ("first", "last", "change"),
-    [(date(2027, 3, 15), date(2027, 4, 11), date(2027, 3, 28)),
-     (date(2027, 10, 18), date(2027, 11, 14), date(2027, 10, 31))],
+    [
+        (date(2027, 3, 15), date(2027, 4, 11), date(2027, 3, 28)),
+        (date(2027, 10, 18), date(2027, 11, 14), date(2027, 10, 31)),
+    ],
     ids=["march", "october"],
-)  # fmt: skip
+)
 def test_a_nine_oclock_pattern_stays_at_nine_across_the_clock_change(
     session, world, first, last, change
 ):
@@ -63,8 +82,14 @@ def test_a_nine_oclock_pattern_stays_at_nine_across_the_clock_change(
 
 def test_a_time_in_the_spring_gap_moves_on_by_the_gap(session, world):
     # 01:30 does not exist on Sunday 28 March 2027 in London: it becomes 02:30 (01:30 UTC).
-    pattern = _pattern(session, world, starts_on=date(2027, 3, 21), ends_on=date(2027, 4, 4), at=time(1, 30),
-                       weekdays=(6,))  # fmt: skip
+    pattern = _pattern(
+        session,
+        world,
+        starts_on=date(2027, 3, 21),
+        ends_on=date(2027, 4, 4),
+        at=time(1, 30),
+        weekdays=(6,),
+    )
     local = [v.starts_at.astimezone(LONDON) for v in _visits(session, pattern)]
     assert [(d.date(), d.time()) for d in local] == [
         (date(2027, 3, 21), time(1, 30)),
@@ -75,10 +100,18 @@ def test_a_time_in_the_spring_gap_moves_on_by_the_gap(session, world):
 
 
 def test_fortnightly_skips_a_week(session, world):
-    pattern = _pattern(session, world, starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 27),
-                       weekdays=(1,), frequency="fortnightly")  # fmt: skip
+    pattern = _pattern(
+        session,
+        world,
+        starts_on=date(2026, 11, 30),
+        ends_on=date(2026, 12, 27),
+        weekdays=(1,),
+        frequency="fortnightly",
+    )
     assert [v.starts_at.astimezone(LONDON).date() for v in _visits(session, pattern)] == [
-        date(2026, 12, 1), date(2026, 12, 15)]  # fmt: skip
+        date(2026, 12, 1),
+        date(2026, 12, 15),
+    ]
 
 
 def test_extending_the_horizon_twice_makes_nothing_twice(session, world):
@@ -92,20 +125,32 @@ def test_extending_the_horizon_twice_makes_nothing_twice(session, world):
     assert pattern.horizon == date(2027, 2, 3)
     assert patterns.extend_horizons(session, later) == 0
     assert len(_visits(session, pattern)) == once
-    assert session.scalar(
-        select(func.count()).select_from(
-            select(Visit.occurrence_at).where(Visit.pattern_id == pattern.id)
-            .group_by(Visit.occurrence_at).having(func.count() > 1).subquery()
+    assert (
+        session.scalar(
+            select(func.count()).select_from(
+                select(Visit.occurrence_at)
+                .where(Visit.pattern_id == pattern.id)
+                .group_by(Visit.occurrence_at)
+                .having(func.count() > 1)
+                .subquery()
+            )
         )
-    ) == 0  # fmt: skip
+        == 0
+    )
 
 
 def test_moved_and_cancelled_occurrences_are_not_made_again(session, world):
     pattern = _pattern(session, world, starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 20))
     first, second, *_rest = _visits(session, pattern)
     leader = world.s(session, "leader")
-    visits.change_visit(session, leader, first, now=NOW, starts_at=first.starts_at + timedelta(hours=3),
-                        ends_at=first.ends_at + timedelta(hours=3))  # fmt: skip
+    visits.change_visit(
+        session,
+        leader,
+        first,
+        now=NOW,
+        starts_at=first.starts_at + timedelta(hours=3),
+        ends_at=first.ends_at + timedelta(hours=3),
+    )
     visits.cancel_visit(session, leader, second, now=NOW)
     before = len(_visits(session, pattern))
     pattern.horizon = pattern.starts_on - timedelta(days=1)  # as if nothing had been made yet
@@ -122,9 +167,17 @@ def test_a_pattern_leaves_days_the_person_is_busy_open(session, world):
     busy = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)  # Thursday 3 December, 09:30
     plan(session, world, start=busy)
     pattern, notes = patterns.create_pattern(
-        session, world.s(session, "leader"), frequency="weekly", weekdays=[3], local_start=time(9, 0), minutes=60,
-        starts_on=date(2026, 11, 30), ends_on=date(2026, 12, 13), worker_id=world.people["booked_worker"].id, now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "leader"),
+        frequency="weekly",
+        weekdays=[3],
+        local_start=time(9, 0),
+        minutes=60,
+        starts_on=date(2026, 11, 30),
+        ends_on=date(2026, 12, 13),
+        worker_id=world.people["booked_worker"].id,
+        now=NOW,
+    )
     statuses = [
         (v.starts_at.astimezone(LONDON).date(), v.status) for v in _visits(session, pattern)
     ]
@@ -141,10 +194,18 @@ def test_this_and_the_ones_after_through_the_visit_page(session, world, make_cli
     session.commit()
     leader = make_client(world.people["leader"])
     path = f"/rota/visits/{third.id}/change"
-    answer = post_form(leader, path, {
-        "which": "after", "day": "2026-12-07", "start": "10:30", "minutes": "45",
-        "worker_id": str(world.people["other_bookable"].id), "notes": "Later mornings",
-    })  # fmt: skip
+    answer = post_form(
+        leader,
+        path,
+        {
+            "which": "after",
+            "day": "2026-12-07",
+            "start": "10:30",
+            "minutes": "45",
+            "worker_id": str(world.people["other_bookable"].id),
+            "notes": "Later mornings",
+        },
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     session.expire_all()
     assert session.get(Pattern, pattern.id).ends_on == date(2026, 12, 6)
@@ -154,12 +215,18 @@ def test_this_and_the_ones_after_through_the_visit_page(session, world, make_cli
         select(Pattern).where(Pattern.team_id == world.team.id, Pattern.id != pattern.id)
     )
     assert (new.starts_on, new.ends_on, new.local_start, new.minutes) == (
-        date(2026, 12, 7), date(2026, 12, 27), time(10, 30), 45)  # fmt: skip
+        date(2026, 12, 7),
+        date(2026, 12, 27),
+        time(10, 30),
+        45,
+    )
     later = _visits(session, new)
     assert [v.starts_at.astimezone(LONDON).date() for v in later] == [
-        date(2026, 12, d) for d in (7, 10, 14, 17, 21, 24)]  # fmt: skip
+        date(2026, 12, d) for d in (7, 10, 14, 17, 21, 24)
+    ]
     assert {(v.starts_at.astimezone(LONDON).time(), v.worker_id) for v in later} == {
-        (time(10, 30), world.people["other_bookable"].id)}  # fmt: skip
+        (time(10, 30), world.people["other_bookable"].id)
+    }
     audited(
         session,
         "pattern.ended",
@@ -175,9 +242,17 @@ def test_this_and_the_ones_after_keeps_the_days_of_the_week(session, world, make
     )
     visit = _visits(session, pattern)[1]
     session.commit()
-    answer = post_form(make_client(world.people["leader"]), f"/rota/visits/{visit.id}/change", {
-        "which": "after", "day": "2026-12-08", "start": "09:00", "minutes": "60", "worker_id": "",
-    })  # fmt: skip
+    answer = post_form(
+        make_client(world.people["leader"]),
+        f"/rota/visits/{visit.id}/change",
+        {
+            "which": "after",
+            "day": "2026-12-08",
+            "start": "09:00",
+            "minutes": "60",
+            "worker_id": "",
+        },
+    )
     assert answer.status_code == 422
     assert "other days of the week" in answer.get_data(as_text=True)
     session.expire_all()
@@ -186,8 +261,13 @@ def test_this_and_the_ones_after_keeps_the_days_of_the_week(session, world, make
 
 def test_a_worker_who_leaves_is_not_booked_again_by_the_pattern(session, world):
     pattern = _pattern(session, world, starts_on=date(2026, 11, 30), weekdays=(0,))
-    members.leave(session, world.s(session, "booked_worker"), leaves_at=datetime(2026, 12, 10, tzinfo=UTC),
-                  handover_note="Notes in the folder", now=NOW)  # fmt: skip
+    members.leave(
+        session,
+        world.s(session, "booked_worker"),
+        leaves_at=datetime(2026, 12, 10, tzinfo=UTC),
+        handover_note="Notes in the folder",
+        now=NOW,
+    )
     patterns.extend_horizons(session, NOW + timedelta(days=28))
     by_day = {
         v.starts_at.astimezone(LONDON).date(): (v.status, v.worker_id)

@@ -18,8 +18,15 @@ from tests.conftest import csrf_token
 from tests.rota.test_visits import ACTORS, AFTERNOON, MORNING, RotaWorld, build, plan
 
 PLANNERS = {"leader", "representative", "rota_holder"}
-MEMBERS = {"leader", "representative", "rota_holder", "plan_holder", "booked_worker", "other_bookable",
-           "not_bookable"}  # fmt: skip
+MEMBERS = {
+    "leader",
+    "representative",
+    "rota_holder",
+    "plan_holder",
+    "booked_worker",
+    "other_bookable",
+    "not_bookable",
+}
 OUTSIDERS = {"worker_elsewhere", "stranger"}  # may not see the team: always a 404
 
 ALLOWED: dict[str, set[str]] = {
@@ -86,17 +93,32 @@ def _page_request(scene: Scene, action: str) -> tuple[str, str, dict[str, str]]:
         "accept": ("POST", f"/rota/visits/{scene.offered}/answer", {"answer": "yes"}),
         "decline": ("POST", f"/rota/visits/{scene.offered}/answer", {"answer": "no"}),
         "join": ("POST", f"/rota/visits/{scene.open}/join", {}),
-        "change": ("POST", f"/rota/visits/{scene.offered}/change", {**form, "which": "this",
-                                                                      "day": MORNING.date().isoformat()}),
+        "change": (
+            "POST",
+            f"/rota/visits/{scene.offered}/change",
+            {**form, "which": "this", "day": MORNING.date().isoformat()},
+        ),
         "cancel": ("POST", f"/rota/visits/{scene.offered}/cancel", {}),
-        "pattern": ("POST", f"/rota/teams/{t}/patterns/new", {
-            "frequency": "weekly", "weekdays": "1", "start": "09:00", "minutes": "60",
-            "starts_on": day, "worker_id": ""}),
-        "swap_ask": ("POST", f"/rota/visits/{scene.accepted}/swaps",
-                     {"to_user_id": str(w.people["other_bookable"].id)}),
+        "pattern": (
+            "POST",
+            f"/rota/teams/{t}/patterns/new",
+            {
+                "frequency": "weekly",
+                "weekdays": "1",
+                "start": "09:00",
+                "minutes": "60",
+                "starts_on": day,
+                "worker_id": "",
+            },
+        ),
+        "swap_ask": (
+            "POST",
+            f"/rota/visits/{scene.accepted}/swaps",
+            {"to_user_id": str(w.people["other_bookable"].id)},
+        ),
         "swap_accept": ("POST", f"/rota/swaps/{scene.asked}/answer", {"answer": "yes"}),
         "swap_approve": ("POST", f"/rota/swaps/{scene.agreed}/approve", {"answer": "yes"}),
-    }[action]  # fmt: skip
+    }[action]
 
 
 def _api_request(scene: Scene, action: str) -> tuple[str, str, dict[str, Any] | None]:
@@ -105,21 +127,39 @@ def _api_request(scene: Scene, action: str) -> tuple[str, str, dict[str, Any] | 
     return {
         "view_week": ("GET", f"/api/v1/teams/{t}/visits", None),
         "view_visit": ("GET", f"/api/v1/visits/{scene.offered}", None),
-        "plan": ("POST", f"/api/v1/teams/{t}/visits",
-                 {"starts_at": start, "ends_at": (LATER + timedelta(hours=1)).isoformat(), "worker_id": None}),
+        "plan": (
+            "POST",
+            f"/api/v1/teams/{t}/visits",
+            {
+                "starts_at": start,
+                "ends_at": (LATER + timedelta(hours=1)).isoformat(),
+                "worker_id": None,
+            },
+        ),
         "accept": ("POST", f"/api/v1/visits/{scene.offered}/accept", None),
         "decline": ("POST", f"/api/v1/visits/{scene.offered}/decline", None),
         "join": ("POST", f"/api/v1/visits/{scene.open}/join", None),
         "change": ("PATCH", f"/api/v1/visits/{scene.offered}", {"notes": "Bring the post in"}),
         "cancel": ("DELETE", f"/api/v1/visits/{scene.offered}", None),
-        "pattern": ("POST", f"/api/v1/teams/{t}/patterns", {
-            "frequency": "weekly", "weekdays": [1], "local_start": "09:00", "minutes": 60,
-            "starts_on": LATER.date().isoformat()}),
-        "swap_ask": ("POST", f"/api/v1/visits/{scene.accepted}/swaps",
-                     {"to_user_id": w.people["other_bookable"].id}),
+        "pattern": (
+            "POST",
+            f"/api/v1/teams/{t}/patterns",
+            {
+                "frequency": "weekly",
+                "weekdays": [1],
+                "local_start": "09:00",
+                "minutes": 60,
+                "starts_on": LATER.date().isoformat(),
+            },
+        ),
+        "swap_ask": (
+            "POST",
+            f"/api/v1/visits/{scene.accepted}/swaps",
+            {"to_user_id": w.people["other_bookable"].id},
+        ),
         "swap_accept": ("POST", f"/api/v1/swaps/{scene.asked}/accept", None),
         "swap_approve": ("POST", f"/api/v1/swaps/{scene.agreed}/approve", {}),
-    }[action]  # fmt: skip
+    }[action]
 
 
 def _outcomes(

@@ -26,8 +26,13 @@ def _accepted(session, world, **kwargs):
 
 
 def _asked(session, world, visit):
-    return swaps.ask_swap(session, world.s(session, "booked_worker"), visit,
-                          to_user_id=world.people["other_bookable"].id, now=NOW)  # fmt: skip
+    return swaps.ask_swap(
+        session,
+        world.s(session, "booked_worker"),
+        visit,
+        to_user_id=world.people["other_bookable"].id,
+        now=NOW,
+    )
 
 
 def test_a_swap_asked_accepted_and_approved_moves_the_visit(session, world):
@@ -103,8 +108,13 @@ def test_a_swap_goes_only_to_someone_the_team_can_book_and_only_one_at_a_time(se
 def test_only_the_person_booked_asks_and_outsiders_are_not_told_it_exists(session, world):
     visit = _accepted(session, world)
     with pytest.raises(Forbidden):
-        swaps.ask_swap(session, world.s(session, "other_bookable"), visit,
-                       to_user_id=world.people["booked_worker"].id, now=NOW)  # fmt: skip
+        swaps.ask_swap(
+            session,
+            world.s(session, "other_bookable"),
+            visit,
+            to_user_id=world.people["booked_worker"].id,
+            now=NOW,
+        )
     swap = _asked(session, world, visit)
     with pytest.raises(NotFound):
         swaps.find_swap(session, world.people["worker_elsewhere"], swap.id, NOW)
@@ -172,6 +182,11 @@ def test_a_representative_approves_for_the_person_who_leads(session, world):
     swap = _asked(session, world, _accepted(session, world))
     swaps.answer_swap(session, world.s(session, "other_bookable"), swap, yes=True, now=NOW)
     swaps.approve_swap(session, world.s(session, "representative"), swap, now=NOW)
-    event = audited(session, "swap.approved", actor=world.people["representative"], object_type="swap",
-                    object_id=swap.id)  # fmt: skip
+    event = audited(
+        session,
+        "swap.approved",
+        actor=world.people["representative"],
+        object_type="swap",
+        object_id=swap.id,
+    )
     assert event.acting_for_id == world.people["leader"].id

@@ -85,40 +85,73 @@ def build(session: Session, now: datetime = NOW) -> RotaWorld:
     }
     for actor, kind in kinds.items():
         m, token = members.invite(
-            session, lead, name=actor, email=people[actor].email or "", kind=kind,
-            employment="independent" if kind == "worker" else None, base_url="", now=now,
-        )  # fmt: skip
+            session,
+            lead,
+            name=actor,
+            email=people[actor].email or "",
+            kind=kind,
+            employment="independent" if kind == "worker" else None,
+            base_url="",
+            now=now,
+        )
         members.accept_invitation(session, people[actor], token, now=now)
         world.memberships[actor] = m
     review = date(now.year + 1, 6, 30)
     for actor in ("representative", "rota_holder", "plan_holder"):
         hats.offer_hat(
-            session, lead, world.memberships[actor].id, hat=actor, scope_text="Everything", review_on=review,
-            legal_basis="own_choice" if actor == "representative" else None, now=now,
-        )  # fmt: skip
+            session,
+            lead,
+            world.memberships[actor].id,
+            hat=actor,
+            scope_text="Everything",
+            review_on=review,
+            legal_basis="own_choice" if actor == "representative" else None,
+            now=now,
+        )
         hats.answer_hat(
-            session, standing(session, people[actor], team, now), world.memberships[actor].id, actor,
-            yes=True, now=now,
-        )  # fmt: skip
+            session,
+            standing(session, people[actor], team, now),
+            world.memberships[actor].id,
+            actor,
+            yes=True,
+            now=now,
+        )
     other_lead = standing(session, other_leader, other, now)
     m, token = members.invite(
-        session, other_lead, name="Elsewhere", email=people["worker_elsewhere"].email or "", kind="worker",
-        employment="independent", base_url="", now=now,
-    )  # fmt: skip
+        session,
+        other_lead,
+        name="Elsewhere",
+        email=people["worker_elsewhere"].email or "",
+        kind="worker",
+        employment="independent",
+        base_url="",
+        now=now,
+    )
     members.accept_invitation(session, people["worker_elsewhere"], token, now=now)
     world.memberships["worker_elsewhere"] = m
     session.flush()
     return world
 
 
-def plan(session: Session, world: RotaWorld, start: datetime = MORNING, minutes: int = 60,
-         worker: str | None = "booked_worker", by: str = "rota_holder", team: Team | None = None) -> Visit:  # fmt: skip
+def plan(
+    session: Session,
+    world: RotaWorld,
+    start: datetime = MORNING,
+    minutes: int = 60,
+    worker: str | None = "booked_worker",
+    by: str = "rota_holder",
+    team: Team | None = None,
+) -> Visit:
     planner = by if team is None else "other_leader"
     s = standing(session, world.people[planner], team or world.team, NOW)
     return visits.plan_visit(
-        session, s, starts_at=start, ends_at=start + timedelta(minutes=minutes),
-        worker_id=world.people[worker].id if worker else None, now=NOW,
-    ).visit  # fmt: skip
+        session,
+        s,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        worker_id=world.people[worker].id if worker else None,
+        now=NOW,
+    ).visit
 
 
 @pytest.fixture
@@ -132,8 +165,16 @@ def world(session: Session) -> RotaWorld:
 def test_the_rota_holder_offers_a_visit_and_the_worker_is_told(session, world):
     visit = plan(session, world)
     assert (visit.status, visit.worker_id) == ("offered", world.people["booked_worker"].id)
-    assert audited(session, "visit.planned", actor=world.people["rota_holder"], object_type="visit",
-                   object_id=visit.id).scope == f"team:{world.team.id}"  # fmt: skip
+    assert (
+        audited(
+            session,
+            "visit.planned",
+            actor=world.people["rota_holder"],
+            object_type="visit",
+            object_id=visit.id,
+        ).scope
+        == f"team:{world.team.id}"
+    )
     assert any(
         "offered" in m.subject for m in mails_to(session, world.people["booked_worker"].email or "")
     )
@@ -171,13 +212,24 @@ def test_times_must_make_sense(session, world):
 
 def test_a_clash_in_another_team_is_a_409_with_the_clash_times_only(session, world):
     members.update_member(
-        session, standing(session, world.people["other_leader"], world.other_team, NOW),
-        world.memberships["worker_elsewhere"].id, bookable=True, now=NOW,
-    )  # fmt: skip
+        session,
+        standing(session, world.people["other_leader"], world.other_team, NOW),
+        world.memberships["worker_elsewhere"].id,
+        bookable=True,
+        now=NOW,
+    )
     # The booked worker joins the other team too, and is booked there first.
     other_lead = standing(session, world.people["other_leader"], world.other_team, NOW)
-    _m, token = members.invite(session, other_lead, name="W", email=world.people["booked_worker"].email or "",
-                               kind="worker", employment="independent", base_url="", now=NOW)  # fmt: skip
+    _m, token = members.invite(
+        session,
+        other_lead,
+        name="W",
+        email=world.people["booked_worker"].email or "",
+        kind="worker",
+        employment="independent",
+        base_url="",
+        now=NOW,
+    )
     members.accept_invitation(session, world.people["booked_worker"], token, now=NOW)
     first = plan(session, world, team=world.other_team)
     first.notes = "Secret notes of the other team"
@@ -243,8 +295,13 @@ def test_someone_who_cannot_be_booked_cannot_join(session, world):
 def test_changing_the_person_offers_it_afresh_and_audits_field_names(session, world):
     visit = plan(session, world)
     visits.answer_visit(session, world.s(session, "booked_worker"), visit, yes=True, now=NOW)
-    visits.change_visit(session, world.s(session, "leader"), visit, now=NOW,
-                        worker_id=world.people["other_bookable"].id)  # fmt: skip
+    visits.change_visit(
+        session,
+        world.s(session, "leader"),
+        visit,
+        now=NOW,
+        worker_id=world.people["other_bookable"].id,
+    )
     assert (visit.status, visit.worker_id) == ("offered", world.people["other_bookable"].id)
     event = audited(
         session,
@@ -260,8 +317,14 @@ def test_moving_a_visit_onto_a_clash_is_refused_and_nothing_changes(session, wor
     plan(session, world)
     later = plan(session, world, start=AFTERNOON)
     with pytest.raises(DoubleBooking):
-        visits.change_visit(session, world.s(session, "leader"), later, now=NOW, starts_at=MORNING,
-                            ends_at=MORNING + timedelta(hours=1))  # fmt: skip
+        visits.change_visit(
+            session,
+            world.s(session, "leader"),
+            later,
+            now=NOW,
+            starts_at=MORNING,
+            ends_at=MORNING + timedelta(hours=1),
+        )
     session.expire_all()
     assert session.get(Visit, later.id).starts_at == AFTERNOON
 

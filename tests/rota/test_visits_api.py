@@ -47,13 +47,23 @@ def test_planning_answers_the_visit_with_its_warnings(session, client, clock, wo
         visits, "warning_checks", lambda: {**checks, "zz_test": lambda *_: ["Mind the stairs."]}
     )
     call = _api(session, client, world, "rota_holder")
-    answer = call("POST", f"/api/v1/teams/{world.team.id}/visits",
-                  _body(worker_id=world.people["booked_worker"].id, notes="Lunch"))  # fmt: skip
+    answer = call(
+        "POST",
+        f"/api/v1/teams/{world.team.id}/visits",
+        _body(worker_id=world.people["booked_worker"].id, notes="Lunch"),
+    )
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
-    assert {k: body[k] for k in ("team_id", "worker_id", "status", "kind", "notes", "warnings")} == {
-        "team_id": world.team.id, "worker_id": world.people["booked_worker"].id, "status": "offered",
-        "kind": "visit", "notes": "Lunch", "warnings": ["Mind the stairs."]}  # fmt: skip
+    assert {
+        k: body[k] for k in ("team_id", "worker_id", "status", "kind", "notes", "warnings")
+    } == {
+        "team_id": world.team.id,
+        "worker_id": world.people["booked_worker"].id,
+        "status": "offered",
+        "kind": "visit",
+        "notes": "Lunch",
+        "warnings": ["Mind the stairs."],
+    }
     assert body["starts_at"] == "2026-11-26T09:00:00+00:00"
     listed = call(
         "GET",
@@ -64,8 +74,11 @@ def test_planning_answers_the_visit_with_its_warnings(session, client, clock, wo
 
 def test_a_time_without_an_offset_is_a_422(session, client, clock, world):
     call = _api(session, client, world, "leader")
-    answer = call("POST", f"/api/v1/teams/{world.team.id}/visits",
-                  {"starts_at": "2026-11-26T09:00:00", "ends_at": "2026-11-26T10:00:00"})  # fmt: skip
+    answer = call(
+        "POST",
+        f"/api/v1/teams/{world.team.id}/visits",
+        {"starts_at": "2026-11-26T09:00:00", "ends_at": "2026-11-26T10:00:00"},
+    )
     assert "starts_at" in problem(answer, 422)["errors"]
     assert (
         "from"
@@ -77,14 +90,28 @@ def test_a_time_without_an_offset_is_a_422(session, client, clock, world):
 
 def test_a_double_booking_is_a_409_with_times_only(session, client, clock, world):
     lead = world.s(session, "other_leader", world.other_team)
-    _m, token = members.invite(session, lead, name="W", email=world.people["booked_worker"].email or "",
-                               kind="worker", employment="independent", base_url="", now=NOW)  # fmt: skip
+    _m, token = members.invite(
+        session,
+        lead,
+        name="W",
+        email=world.people["booked_worker"].email or "",
+        kind="worker",
+        employment="independent",
+        base_url="",
+        now=NOW,
+    )
     members.accept_invitation(session, world.people["booked_worker"], token, now=NOW)
     plan(session, world, team=world.other_team).notes = "Other team's private notes"
     session.commit()
     call = _api(session, client, world, "leader")
-    body = problem(call("POST", f"/api/v1/teams/{world.team.id}/visits",
-                        _body(MORNING + timedelta(minutes=30), worker_id=world.people["booked_worker"].id)), 409)  # fmt: skip
+    body = problem(
+        call(
+            "POST",
+            f"/api/v1/teams/{world.team.id}/visits",
+            _body(MORNING + timedelta(minutes=30), worker_id=world.people["booked_worker"].id),
+        ),
+        409,
+    )
     assert body["detail"] == (
         "Booked Worker is already booked Thu 26 Nov 2026, 09:00 to 10:00, so they cannot be booked "
         "for this visit too."
@@ -131,10 +158,19 @@ def test_a_swap_through_the_api(session, client, clock, world):
 
 def test_patterns_and_my_visits(session, client, clock, world):
     call = _api(session, client, world, "leader")
-    answer = call("POST", f"/api/v1/teams/{world.team.id}/patterns", {
-        "frequency": "weekly", "weekdays": [3], "local_start": "09:00", "minutes": 60,
-        "starts_on": "2026-11-26", "ends_on": "2026-12-10", "worker_id": world.people["booked_worker"].id,
-    })  # fmt: skip
+    answer = call(
+        "POST",
+        f"/api/v1/teams/{world.team.id}/patterns",
+        {
+            "frequency": "weekly",
+            "weekdays": [3],
+            "local_start": "09:00",
+            "minutes": 60,
+            "starts_on": "2026-11-26",
+            "ends_on": "2026-12-10",
+            "worker_id": world.people["booked_worker"].id,
+        },
+    )
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["warnings"] == [] and answer.get_json()["local_start"] == "09:00"
     assert [p["id"] for p in call("GET", f"/api/v1/teams/{world.team.id}/patterns").get_json()] == [
@@ -146,7 +182,10 @@ def test_patterns_and_my_visits(session, client, clock, world):
         "GET", "/api/v1/me/visits?from=2026-11-25T00:00:00Z"
     )
     assert [(v["starts_at"][:10], v["status"]) for v in mine.get_json()] == [
-        ("2026-11-26", "offered"), ("2026-11-27", "open"), ("2026-12-03", "offered")]  # fmt: skip
+        ("2026-11-26", "offered"),
+        ("2026-11-27", "open"),
+        ("2026-12-03", "offered"),
+    ]
 
 
 def test_staff_outside_the_team_see_times_but_not_what_a_visit_is_for(

@@ -57,8 +57,11 @@ def test_a_double_booking_keeps_what_was_typed_and_says_when_only(
     session.commit()
     leader = make_client(world.people["leader"])
     path = f"/rota/teams/{world.team.id}/visits/new"
-    answer = post_form(leader, path, _form(start="09:30", notes="Shopping",
-                                           worker_id=str(world.people["booked_worker"].id)))  # fmt: skip
+    answer = post_form(
+        leader,
+        path,
+        _form(start="09:30", notes="Shopping", worker_id=str(world.people["booked_worker"].id)),
+    )
     assert answer.status_code == 409
     summary = element(answer, "div", class_="error-summary").text
     assert "already booked Thu 26 Nov 2026, 09:00 to 10:00" in summary
@@ -93,7 +96,10 @@ def test_my_visits_groups_by_day_and_offers_open_visits(session, make_client, cl
     session.commit()
     page = make_client(world.people["booked_worker"]).get("/rota/my-visits")
     assert [h.text for h in elements(page, "h2")][:3] == [
-        "Thursday 26 November", "Open visits you could take", "Your teams' rotas"]  # fmt: skip
+        "Thursday 26 November",
+        "Open visits you could take",
+        "Your teams' rotas",
+    ]
     assert element(page, "form", action=f"/rota/visits/{open_visit.id}/join")
 
 
@@ -120,9 +126,19 @@ def test_joining_from_my_visits_and_cancelling_with_a_confirm_page(
 def test_a_new_pattern_from_the_form(session, make_client, clock, world):
     leader = make_client(world.people["leader"])
     path = f"/rota/teams/{world.team.id}/patterns/new"
-    answer = post_form(leader, path, {"frequency": "weekly", "weekdays": ["0", "3"], "start": "09:00",
-                                      "minutes": "30", "starts_on": "2026-11-30", "ends_on": "2026-12-13",
-                                      "worker_id": ""})  # fmt: skip
+    answer = post_form(
+        leader,
+        path,
+        {
+            "frequency": "weekly",
+            "weekdays": ["0", "3"],
+            "start": "09:00",
+            "minutes": "30",
+            "starts_on": "2026-11-30",
+            "ends_on": "2026-12-13",
+            "worker_id": "",
+        },
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)
     made = list(
         session.scalars(
@@ -135,8 +151,11 @@ def test_a_new_pattern_from_the_form(session, make_client, clock, world):
         (7, "open"),
         (10, "open"),
     ]
-    refused = post_form(leader, path, {"frequency": "weekly", "start": "09:00", "minutes": "30",
-                                       "starts_on": "2026-11-30"})  # fmt: skip
+    refused = post_form(
+        leader,
+        path,
+        {"frequency": "weekly", "start": "09:00", "minutes": "30", "starts_on": "2026-11-30"},
+    )
     assert refused.status_code == 422 and "Please choose at least one day" in refused.get_data(
         as_text=True
     )

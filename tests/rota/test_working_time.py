@@ -89,16 +89,67 @@ class Rule:
 
 RULES = [
     Rule("11 hours' daily rest", late_shift, at(8, 6), 4 * 60, "less than 11 h rest in a row"),
-    Rule("weekly rest (24 in 7 or 48 in 14)", a_visit_every_day(13), at(14, 9), 60, "no rest of 24 h in the 7 days"),
-    Rule("a 20-minute break over 6 hours", morning, at(7, 12, 10), 230, "without a break of 20 min"),
-    Rule("48-hour average over 17 weeks", seventeen_long_weeks, at(5, 10), 60, "an average of 50 h"),
-    Rule("sleep-ins count as working time", a_sleep_in, at(8, 12), 4 * 60, "less than 11 h rest in a row"),
-    Rule("under 18: 12 hours' daily rest", afternoon, at(8, 3), 2 * 60, "less than 12 h rest in a row", young=True),
-    Rule("under 18: 48 hours' weekly rest", a_visit_every_day(6), at(7, 9), 60, "no rest of 48 h in the 7 days", young=True),
-    Rule("under 18: a 30-minute break after 4.5 hours", nothing, at(7, 9), 5 * 60, "without a break of 30 min", young=True),
-    Rule("under 18: at most 8 hours a day", nothing, at(7, 8), 9 * 60, "more than 8 h a day", young=True),
-    Rule("under 18: at most 40 hours a week", five_seven_hour_days, at(12, 9), 7 * 60, "more than 40 h a week", young=True),
-]  # fmt: skip
+    Rule(
+        "weekly rest (24 in 7 or 48 in 14)",
+        a_visit_every_day(13),
+        at(14, 9),
+        60,
+        "no rest of 24 h in the 7 days",
+    ),
+    Rule(
+        "a 20-minute break over 6 hours", morning, at(7, 12, 10), 230, "without a break of 20 min"
+    ),
+    Rule(
+        "48-hour average over 17 weeks", seventeen_long_weeks, at(5, 10), 60, "an average of 50 h"
+    ),
+    Rule(
+        "sleep-ins count as working time",
+        a_sleep_in,
+        at(8, 12),
+        4 * 60,
+        "less than 11 h rest in a row",
+    ),
+    Rule(
+        "under 18: 12 hours' daily rest",
+        afternoon,
+        at(8, 3),
+        2 * 60,
+        "less than 12 h rest in a row",
+        young=True,
+    ),
+    Rule(
+        "under 18: 48 hours' weekly rest",
+        a_visit_every_day(6),
+        at(7, 9),
+        60,
+        "no rest of 48 h in the 7 days",
+        young=True,
+    ),
+    Rule(
+        "under 18: a 30-minute break after 4.5 hours",
+        nothing,
+        at(7, 9),
+        5 * 60,
+        "without a break of 30 min",
+        young=True,
+    ),
+    Rule(
+        "under 18: at most 8 hours a day",
+        nothing,
+        at(7, 8),
+        9 * 60,
+        "more than 8 h a day",
+        young=True,
+    ),
+    Rule(
+        "under 18: at most 40 hours a week",
+        five_seven_hour_days,
+        at(12, 9),
+        7 * 60,
+        "more than 40 h a week",
+        young=True,
+    ),
+]
 IDS = [rule.name for rule in RULES]
 
 
@@ -117,16 +168,21 @@ def world(session, built) -> MoneyWorld:
 
 def prepare(session: Session, world: MoneyWorld, rule: Rule, worker: str) -> None:
     if rule.young:
-        working_time.record_details(session, world.people[worker], world.people[worker], now=NOW,
-                                    date_of_birth=BORN_2009)  # fmt: skip
+        working_time.record_details(
+            session, world.people[worker], world.people[worker], now=NOW, date_of_birth=BORN_2009
+        )
     rule.setup(session, world, worker)
 
 
 def plan(session: Session, world: MoneyWorld, rule: Rule, worker: str) -> visits.Planned:
     return visits.plan_visit(
-        session, world.s(session, "rota_holder"), starts_at=rule.start,
-        ends_at=rule.start + timedelta(minutes=rule.minutes), worker_id=world.people[worker].id, now=NOW,
-    )  # fmt: skip
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=rule.start,
+        ends_at=rule.start + timedelta(minutes=rule.minutes),
+        worker_id=world.people[worker].id,
+        now=NOW,
+    )
 
 
 def visits_at(session: Session, start: datetime) -> int:
@@ -198,22 +254,37 @@ def test_adults_are_held_to_the_adult_figures_only(session, world, rule):
 
 def test_a_day_with_a_long_enough_gap_is_fine(session, world):
     morning(session, world, "emma")
-    planned = visits.plan_visit(session, world.s(session, "rota_holder"), starts_at=at(7, 12, 20),
-                                ends_at=at(7, 16), worker_id=world.people["emma"].id, now=NOW)  # fmt: skip
+    planned = visits.plan_visit(
+        session,
+        world.s(session, "rota_holder"),
+        starts_at=at(7, 12, 20),
+        ends_at=at(7, 16),
+        worker_id=world.people["emma"].id,
+        now=NOW,
+    )
     assert planned.warnings == []
 
 
 def test_changing_a_visit_is_checked_without_counting_it_twice(session, world):
     visit = add_visit(session, world, "emma", at(7, 9), 5 * 60)  # 09:00 to 14:00: fine
-    planned = visits.change_visit(session, world.s(session, "rota_holder"), visit, now=NOW,
-                                  starts_at=at(7, 9), ends_at=at(7, 15, 30))  # fmt: skip
-    assert planned.warnings == ["Working time: Emma Employed would have 6 h 30 min of work on Mon 7 Dec without a break of 20 min."]  # fmt: skip
+    planned = visits.change_visit(
+        session,
+        world.s(session, "rota_holder"),
+        visit,
+        now=NOW,
+        starts_at=at(7, 9),
+        ends_at=at(7, 15, 30),
+    )
+    assert planned.warnings == [
+        "Working time: Emma Employed would have 6 h 30 min of work on Mon 7 Dec without a break of 20 min."
+    ]
 
 
 def test_only_the_worker_or_a_facilitator_records_the_details(session, world):
     with pytest.raises(Forbidden):
-        working_time.record_details(session, world.people["leader"], world.people["emma"], now=NOW,
-                                    date_of_birth=BORN_2009)  # fmt: skip
+        working_time.record_details(
+            session, world.people["leader"], world.people["emma"], now=NOW, date_of_birth=BORN_2009
+        )
 
 
 def test_a_worker_records_their_opt_out_and_date_of_birth_on_their_page(

@@ -3,8 +3,15 @@ refused (a 404 where they may not see the team or the thing, a 403 where they ca
 
 from __future__ import annotations
 
-MEMBERS = ("leader", "representative", "rota_holder", "plan_holder", "introducer", "medication_holder",
-           "plain_member")
+MEMBERS = (
+    "leader",
+    "representative",
+    "rota_holder",
+    "plan_holder",
+    "introducer",
+    "medication_holder",
+    "plain_member",
+)
 
 ALLOWED: dict[str, set[str]] = {
     "view_team": {*MEMBERS, "facilitator", "facilitator_with_access", "registered_manager"},
@@ -16,7 +23,13 @@ ALLOWED: dict[str, set[str]] = {
     "accept_hat_offered_to_plain_member": {"plain_member"},
     "take_back_rota_hat": {"leader", "representative"},
     "put_down_rota_hat": {"rota_holder"},
-    "view_plan": {"leader", "representative", "plan_holder", "facilitator_with_access", "registered_manager"},
+    "view_plan": {
+        "leader",
+        "representative",
+        "plan_holder",
+        "facilitator_with_access",
+        "registered_manager",
+    },
     "edit_plan": {"leader", "representative", "plan_holder"},
     "view_private_note": {"leader", "representative", "plain_member"},
     "view_access_page": {"leader", "representative"},

@@ -40,21 +40,36 @@ def setting(session: Session, make_user, clock) -> Setting:
     lead = standing(session, leader, team, NOW)
     for person, kind in ((plan_holder, "family"), (neighbour, "neighbour")):
         _m, token = members.invite(
-            session, lead, name=person.display_name, email=person.email or "", kind=kind,
-            sees_records=person is plan_holder, base_url="", now=NOW,
-        )  # fmt: skip
+            session,
+            lead,
+            name=person.display_name,
+            email=person.email or "",
+            kind=kind,
+            sees_records=person is plan_holder,
+            base_url="",
+            now=NOW,
+        )
         members.accept_invitation(session, person, token, now=NOW)
     holder = members.find_membership(
         session, lead, next(m.id for m in team.memberships if m.user_id == plan_holder.id)
     )
     hats.offer_hat(
-        session, lead, holder.id, hat="plan_holder", scope_text="All of it",
-        review_on=(NOW + timedelta(days=180)).date(), now=NOW,
-    )  # fmt: skip
+        session,
+        lead,
+        holder.id,
+        hat="plan_holder",
+        scope_text="All of it",
+        review_on=(NOW + timedelta(days=180)).date(),
+        now=NOW,
+    )
     hats.answer_hat(
-        session, standing(session, plan_holder, team, NOW), holder.id, "plan_holder",
-        yes=True, now=NOW,
-    )  # fmt: skip
+        session,
+        standing(session, plan_holder, team, NOW),
+        holder.id,
+        "plan_holder",
+        yes=True,
+        now=NOW,
+    )
     records.save_plan(session, lead, {"about_me": "I like gardening."}, base_version=0, now=NOW)
     session.commit()
     return Setting(team, leader, plan_holder, neighbour)
@@ -75,9 +90,12 @@ def test_a_plan_saved_by_someone_else_meanwhile_is_a_409_that_keeps_what_i_typed
     # Carl saves while Ann is still typing.
     holder = standing(session, setting.plan_holder, setting.team, NOW)
     records.save_plan(
-        session, holder, {"about_me": "Ann loves roses.", "health": "Takes insulin."},
-        base_version=1, now=NOW,
-    )  # fmt: skip
+        session,
+        holder,
+        {"about_me": "Ann loves roses.", "health": "Takes insulin."},
+        base_version=1,
+        now=NOW,
+    )
     session.commit()
 
     answer = post_form(
@@ -227,24 +245,56 @@ def _page_action(world: World, action: str) -> tuple[str, str, dict[str, str]]:
     hat_form = {"scope": "Any", "review_on": review}
     return {
         "view_team": ("GET", t, {}),
-        "invite": ("POST", f"{t}/invite", {"name": "New", "email": "new@example.org", "kind": "neighbour"}),
+        "invite": (
+            "POST",
+            f"{t}/invite",
+            {"name": "New", "email": "new@example.org", "kind": "neighbour"},
+        ),
         "accept_invitation_sent_to_someone_else": (
-            "POST", f"/teams/invitations/{world.invite_token}/accept", {}),
-        "propose": ("POST", f"{t}/suggest", {"name": "Friend", "email": "friend@example.org",
-                                             "kind": "volunteer", "reason": "Lives nearby"}),
-        "offer_hat": ("POST", f"{t}/members/{m['plain_member'].id}/hats",
-                      {"hat": "introducer", **hat_form}),
-        "offer_representative_hat": ("POST", f"{t}/members/{m['plain_member'].id}/hats",
-                                     {"hat": "representative", "legal_basis": "own_choice", **hat_form}),
+            "POST",
+            f"/teams/invitations/{world.invite_token}/accept",
+            {},
+        ),
+        "propose": (
+            "POST",
+            f"{t}/suggest",
+            {
+                "name": "Friend",
+                "email": "friend@example.org",
+                "kind": "volunteer",
+                "reason": "Lives nearby",
+            },
+        ),
+        "offer_hat": (
+            "POST",
+            f"{t}/members/{m['plain_member'].id}/hats",
+            {"hat": "introducer", **hat_form},
+        ),
+        "offer_representative_hat": (
+            "POST",
+            f"{t}/members/{m['plain_member'].id}/hats",
+            {"hat": "representative", "legal_basis": "own_choice", **hat_form},
+        ),
         "accept_hat_offered_to_plain_member": (
-            "POST", f"{t}/members/{m['plain_member'].id}/hats/medication_holder/answer", {"answer": "yes"}),
-        "take_back_rota_hat": ("POST", f"{t}/members/{m['rota_holder'].id}/hats/rota_holder/take-back", {}),
-        "put_down_rota_hat": ("POST", f"{t}/members/{m['rota_holder'].id}/hats/rota_holder/put-down", {}),
+            "POST",
+            f"{t}/members/{m['plain_member'].id}/hats/medication_holder/answer",
+            {"answer": "yes"},
+        ),
+        "take_back_rota_hat": (
+            "POST",
+            f"{t}/members/{m['rota_holder'].id}/hats/rota_holder/take-back",
+            {},
+        ),
+        "put_down_rota_hat": (
+            "POST",
+            f"{t}/members/{m['rota_holder'].id}/hats/rota_holder/put-down",
+            {},
+        ),
         "view_plan": ("GET", f"{t}/plan", {}),
         "edit_plan": ("POST", f"{t}/plan/edit", {"base_version": "1", "about_me": "new"}),
         "view_private_note": ("GET", f"{t}/notes", {}),
         "view_access_page": ("GET", f"{t}/access-log", {}),
-    }[action]  # fmt: skip
+    }[action]
 
 
 @pytest.mark.parametrize("action", sorted(ALLOWED))

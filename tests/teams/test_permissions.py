@@ -25,23 +25,59 @@ def _act(session: Session, world: World, actor: str, action: str) -> None:
     m = world.memberships
     run: dict[str, Callable[[], object]] = {
         "view_team": lambda: members.members(session, s.team),
-        "invite": lambda: members.invite(session, s, name="New", email="new.person@example.org", kind="neighbour",
-                                         base_url="", now=NOW),
+        "invite": lambda: members.invite(
+            session,
+            s,
+            name="New",
+            email="new.person@example.org",
+            kind="neighbour",
+            base_url="",
+            now=NOW,
+        ),
         "accept_invitation_sent_to_someone_else": lambda: members.accept_invitation(
-            session, user, world.invite_token, now=NOW),
-        "propose": lambda: members.propose(session, s, name="Friend", email="friend@example.org", kind="volunteer",
-                                           reason="Lives nearby and is kind", now=NOW),
-        "offer_hat": lambda: hats.offer_hat(session, s, m["plain_member"].id, hat="introducer", scope_text="Any",
-                                            review_on=REVIEW, now=NOW),
+            session, user, world.invite_token, now=NOW
+        ),
+        "propose": lambda: members.propose(
+            session,
+            s,
+            name="Friend",
+            email="friend@example.org",
+            kind="volunteer",
+            reason="Lives nearby and is kind",
+            now=NOW,
+        ),
+        "offer_hat": lambda: hats.offer_hat(
+            session,
+            s,
+            m["plain_member"].id,
+            hat="introducer",
+            scope_text="Any",
+            review_on=REVIEW,
+            now=NOW,
+        ),
         "offer_representative_hat": lambda: hats.offer_hat(
-            session, s, m["plain_member"].id, hat="representative", scope_text="Any", review_on=REVIEW,
-            legal_basis="own_choice", now=NOW),
+            session,
+            s,
+            m["plain_member"].id,
+            hat="representative",
+            scope_text="Any",
+            review_on=REVIEW,
+            legal_basis="own_choice",
+            now=NOW,
+        ),
         "accept_hat_offered_to_plain_member": lambda: hats.answer_hat(
-            session, s, m["plain_member"].id, "medication_holder", yes=True, now=NOW),
-        "take_back_rota_hat": lambda: hats.take_back_hat(session, s, m["rota_holder"].id, "rota_holder", now=NOW),
-        "put_down_rota_hat": lambda: hats.put_down_hat(session, s, m["rota_holder"].id, "rota_holder", now=NOW),
+            session, s, m["plain_member"].id, "medication_holder", yes=True, now=NOW
+        ),
+        "take_back_rota_hat": lambda: hats.take_back_hat(
+            session, s, m["rota_holder"].id, "rota_holder", now=NOW
+        ),
+        "put_down_rota_hat": lambda: hats.put_down_hat(
+            session, s, m["rota_holder"].id, "rota_holder", now=NOW
+        ),
         "view_plan": lambda: records.read_plan(session, s, NOW),
-        "edit_plan": lambda: records.save_plan(session, s, {"about_me": "new"}, base_version=1, now=NOW),
+        "edit_plan": lambda: records.save_plan(
+            session, s, {"about_me": "new"}, base_version=1, now=NOW
+        ),
         "view_private_note": lambda: _see_note(session, s, world),
         "view_access_page": lambda: records.access_log(session, s, NOW),
     }

@@ -20,4 +20,3 @@ from teams.matching.views import consent as consent  # noqa: E402
 from teams.matching.views import staff as staff  # noqa: E402
 from teams.matching.views import team as team  # noqa: E402
 from teams.matching.views import worker as worker  # noqa: E402
-

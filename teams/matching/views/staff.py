@@ -214,32 +214,47 @@ def _figures_panel(session: Session, user: User, moment: datetime) -> str:
 
 #: The staff's cards on the home page, and their dashboard panel.
 HOME_CARDS = (
-        HomeCard(
-            "matching_workers", "Workers and checks",
-            "Each worker's checks, what is missing or due to expire, and pausing someone from suggestions.",
-            "matching.workers", policy.can_record_checks, order=30,
-        ),
-        HomeCard(
-            "matching_figures", "Matching figures",
-            "How matching goes: trials that carried on, time to match, worker turnover.",
-            "matching.matching_figures", policy.can_view_matching_figures, order=31,
-        ),
-        HomeCard(
-            "matching_equality", "Equality monitor",
-            "Check that choosing who to work with does not turn into leaving people out.",
-            "matching.equality", policy.can_view_equality_monitor, order=32,
-        ),
-        HomeCard(
-            "matching_notes", "Notes from people who said no",
-            "Private notes for the co-op, never shown to the other side.",
-            "matching.notes", policy.can_read_match_notes, order=33,
-        ),
-        HomeCard(
-            "matching_lists", "Neighbourhoods and skills",
-            "The co-op's lists that workers and openings choose from.",
-            "matching.lists", policy.can_keep_lists, order=34,
-        ),
-)  # fmt: skip
+    HomeCard(
+        "matching_workers",
+        "Workers and checks",
+        "Each worker's checks, what is missing or due to expire, and pausing someone from suggestions.",
+        "matching.workers",
+        policy.can_record_checks,
+        order=30,
+    ),
+    HomeCard(
+        "matching_figures",
+        "Matching figures",
+        "How matching goes: trials that carried on, time to match, worker turnover.",
+        "matching.matching_figures",
+        policy.can_view_matching_figures,
+        order=31,
+    ),
+    HomeCard(
+        "matching_equality",
+        "Equality monitor",
+        "Check that choosing who to work with does not turn into leaving people out.",
+        "matching.equality",
+        policy.can_view_equality_monitor,
+        order=32,
+    ),
+    HomeCard(
+        "matching_notes",
+        "Notes from people who said no",
+        "Private notes for the co-op, never shown to the other side.",
+        "matching.notes",
+        policy.can_read_match_notes,
+        order=33,
+    ),
+    HomeCard(
+        "matching_lists",
+        "Neighbourhoods and skills",
+        "The co-op's lists that workers and openings choose from.",
+        "matching.lists",
+        policy.can_keep_lists,
+        order=34,
+    ),
+)
 DASHBOARD_PANELS = (
     DashboardPanel(
         "matching", "Matching", policy.can_view_matching_figures, _figures_panel, order=30

@@ -92,9 +92,13 @@ def _form_page(
     session = current_session()
     form.offer(profiles.neighbourhoods(session), profiles.skills(session))
     return _render(
-        "matching/team_opening_form.html", s, status, form=form, opening=opening,
+        "matching/team_opening_form.html",
+        s,
+        status,
+        form=form,
+        opening=opening,
         windows_errors=windows_errors or [],
-    )  # fmt: skip
+    )
 
 
 def _refused(form: OpeningForm, exc: Invalid, problems: dict[str, list[str]]) -> list[str]:
@@ -302,13 +306,15 @@ def _worker_page(
     ):
         opening = None
     back = (
-        (url_for("matching.opening", team_id=opening.team_id, opening_id=opening.id),
-         f"Back to “{opening.title}”")
+        (
+            url_for("matching.opening", team_id=opening.team_id, opening_id=opening.id),
+            f"Back to “{opening.title}”",
+        )
         if opening is not None
         else (url_for("matching.workers"), "Back to workers and checks")
         if staff
         else None
-    )  # fmt: skip
+    )
     return render_template(
         "matching/team_worker.html",
         back=back,

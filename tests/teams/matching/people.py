@@ -148,9 +148,14 @@ def introducer(session, team, leader):
     )
     members.accept_invitation(session, person, token, now=NOW)
     hats.offer_hat(
-        session, lead, membership.id, hat="introducer", scope_text="Finding workers",
-        review_on=(NOW + timedelta(days=90)).date(), now=NOW,
-    )  # fmt: skip
+        session,
+        lead,
+        membership.id,
+        hat="introducer",
+        scope_text="Finding workers",
+        review_on=(NOW + timedelta(days=90)).date(),
+        now=NOW,
+    )
     hats.answer_hat(
         session,
         standing(session, person, team, NOW),

@@ -333,7 +333,9 @@ def test_a_leader_saying_no_to_a_suggestion_ends_it_without_the_worker_hearing(s
     # While it waits for the leader, the worker sees nothing of it anywhere.
     assert conversations.interests_of_worker(session, worker) == []
     assert openings.opening_for_viewer(session, worker, opening.id, NOW).interest is None
-    assert opening.id in [s.opening.opening_id for s in suggestions.for_worker(session, worker, now=NOW)]
+    assert opening.id in [
+        s.opening.opening_id for s in suggestions.for_worker(session, worker, now=NOW)
+    ]
     consent.answer_interest(session, leader, interest.id, yes=False, now=NOW)
     # The no removes it, as if never made: nothing to show the worker, nothing counted, and
     # the worker may still say "I'd like to meet" themselves.
@@ -370,16 +372,22 @@ def test_stopping_one_trial_calls_off_that_visit_only(session, world):
     from teams.matching import openings as opening_services
 
     second = opening_services.create_opening(
-        session, standing(session, leader, team, NOW), {**_values(opening), "title": "Evenings"},
+        session,
+        standing(session, leader, team, NOW),
+        {**_values(opening), "title": "Evenings"},
         now=NOW,
-    )  # fmt: skip
+    )
     _first_interest, _ = _to_trial(session, worker, leader, opening)
     other = consent.express_interest(session, worker, opening_id=second.id, now=NOW)
     consent.answer_interest(session, leader, other.id, yes=True, now=NOW)
     later = consent.propose_trial(
-        session, leader, other.id, starts_at=TRIAL_START + timedelta(days=1),
-        ends_at=TRIAL_END + timedelta(days=1), now=NOW,
-    )  # fmt: skip
+        session,
+        leader,
+        other.id,
+        starts_at=TRIAL_START + timedelta(days=1),
+        ends_at=TRIAL_END + timedelta(days=1),
+        now=NOW,
+    )
     consent.agree_trial(session, worker, later.id, now=NOW)
     consent.stop(session, worker, other.id, now=NOW)
     visits = {

@@ -71,8 +71,9 @@ def test_one_conversation_waits_at_each_of_interested_mutual_and_trial(app, sess
         ).all()
     )
     assert states == {"kasia": "interested", "nasreen": "mutual", "gareth": "trial"}
-    kasia = session.scalar(select(Interest).join(User, User.id == Interest.worker_id).where(
-        User.username == "kasia"))  # fmt: skip
+    kasia = session.scalar(
+        select(Interest).join(User, User.id == Interest.worker_id).where(User.username == "kasia")
+    )
     assert kasia.started_by == "worker" and kasia.opening.title == MARGARET_OPENING
 
 
@@ -108,11 +109,17 @@ def test_aisha_is_vetted_with_a_check_expiring_soon_and_chloe_is_not_yet_vetted(
         if c.expires_on and today <= c.expires_on <= today + timedelta(days=30)
     ]
     assert [c.kind for c in soon] == ["insurance"]
-    assert session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.user_id == aisha.id, Notification.subject == "A check is due for renewal"
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == aisha.id,
+                Notification.subject == "A check is due for renewal",
+            )
         )
-    ) == 1  # fmt: skip
+        == 1
+    )
     assert (
         session.scalar(select(func.count()).select_from(Check).where(Check.worker_id == chloe.id))
         == 1

@@ -67,9 +67,14 @@ def _rounds(db: Database, setup_id: int, worker_id: int, rounds: int) -> list[in
 
         def join(session, team_id=team_id, now=now):
             members.join_matched_worker(
-                session, team_id, worker_id, employment="independent",
-                invited_by_id=setup_id, actor=session.get_one(User, setup_id), now=now,
-            )  # fmt: skip
+                session,
+                team_id,
+                worker_id,
+                employment="independent",
+                invited_by_id=setup_id,
+                actor=session.get_one(User, setup_id),
+                now=now,
+            )
 
         answers = all_at_once([lambda: as_request(db, join) for _ in range(AT_ONCE)])
         assert all(a == (200, "") for a in answers), answers

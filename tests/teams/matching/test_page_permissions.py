@@ -383,7 +383,10 @@ def _hides_the_team(text: str, f: Facts) -> bool:
 
 @pytest.mark.parametrize(("name", "actor"), _cases())
 def test_each_page_action_answers_each_actor_as_the_table_says(
-    session: Session, built: tuple[Facts, dict[str, SignedIn]], make_client: Any, name: str,
+    session: Session,
+    built: tuple[Facts, dict[str, SignedIn]],
+    make_client: Any,
+    name: str,
     actor: str,
 ) -> None:
     page = PAGES[name]

@@ -47,9 +47,16 @@ def setting(session: Session, clock) -> Setting:
         session, world.facilitator, lapsed, kinds=("reference", "reference", "dbs"), now=NOW
     )
     vetting.record_check(
-        session, world.facilitator, lapsed.id, kind="identity", outcome="passed", number="P1",
-        checked_on=date(2025, 1, 1), expires_on=(NOW - timedelta(days=7)).date(), now=NOW,
-    )  # fmt: skip
+        session,
+        world.facilitator,
+        lapsed.id,
+        kind="identity",
+        outcome="passed",
+        number="P1",
+        checked_on=date(2025, 1, 1),
+        expires_on=(NOW - timedelta(days=7)).date(),
+        now=NOW,
+    )
     unchecked = people.worker(session, world, name="Una Unchecked", vetted=False)
     interest = consent.express_interest(session, worker, opening_id=opening.id, now=NOW)
     consent.stop(session, leader, interest.id, note="NOTE-FOR-COOP: not the right fit", now=NOW)
@@ -107,9 +114,16 @@ def test_workers_page_puts_problems_first_in_words(setting, make_client):
 
 def test_workers_page_warns_of_a_check_about_to_expire(session, setting, make_client):
     vetting.record_check(
-        session, setting.places.facilitator, setting.unchecked.id, kind="identity", outcome="passed",
-        number="X", checked_on=date(2026, 1, 1), expires_on=date(2026, 12, 10), now=NOW,
-    )  # fmt: skip
+        session,
+        setting.places.facilitator,
+        setting.unchecked.id,
+        kind="identity",
+        outcome="passed",
+        number="X",
+        checked_on=date(2026, 1, 1),
+        expires_on=date(2026, 12, 10),
+        now=NOW,
+    )
     session.commit()
     page = make_client(setting.places.facilitator).get("/matching/workers")
     una = next(tr.text for tr in elements(page, "tr") if tr.text.startswith("Una"))
@@ -121,9 +135,10 @@ def test_facilitator_adds_a_neighbourhood_and_a_skill(session, setting, make_cli
     page = client.get("/matching/lists")
     assert "Ordnance Survey grid reference in metres" in page.get_data(as_text=True)
     added = post_form(
-        client, "/matching/lists",
+        client,
+        "/matching/lists",
         {"place-name": "Todmorden", "place-easting": "393000", "place-northing": "424000"},
-    )  # fmt: skip
+    )
     assert added.status_code == 302
     assert (
         session.scalars(select(Neighbourhood).where(Neighbourhood.name == "Todmorden"))
@@ -132,9 +147,10 @@ def test_facilitator_adds_a_neighbourhood_and_a_skill(session, setting, make_cli
         == 393000
     )
     refused = post_form(
-        client, "/matching/lists",
+        client,
+        "/matching/lists",
         {"place-name": "Todmorden", "place-easting": "9000000", "place-northing": "x"},
-    )  # fmt: skip
+    )
     assert refused.status_code == 422
     assert field_errors(refused, "place-northing") == "Error: Please give a whole number of metres."
     assert element(refused, "input", id="place-easting").attrs["value"] == "9000000"

@@ -54,20 +54,32 @@ def setting(session: Session, clock) -> Setting:
         found[name] = person
         if kind == "neighbour":
             hats.offer_hat(
-                session, lead, m.id, hat="introducer", scope_text="Finding workers",
-                review_on=(NOW + timedelta(days=180)).date(), now=NOW,
-            )  # fmt: skip
+                session,
+                lead,
+                m.id,
+                hat="introducer",
+                scope_text="Finding workers",
+                review_on=(NOW + timedelta(days=180)).date(),
+                now=NOW,
+            )
             hats.answer_hat(
                 session, standing(session, person, team, NOW), m.id, "introducer", yes=True, now=NOW
-            )  # fmt: skip
+            )
     vetted = people.worker(session, world, name="Aisha Khan", languages=["urdu", "english"])
     unvetted = people.worker(session, world, name="Ben Unchecked", vetted=False)
     outsider = people.worker(session, world, name="Olga Outside")
     session.commit()
     return Setting(
-        world, team, leader, opening, found["Ivan Introducer"], found["Fred Family"], vetted,
-        unvetted, outsider,
-    )  # fmt: skip
+        world,
+        team,
+        leader,
+        opening,
+        found["Ivan Introducer"],
+        found["Fred Family"],
+        vetted,
+        unvetted,
+        outsider,
+    )
 
 
 def _form(setting: Setting, **changes: object) -> dict[str, object]:
@@ -170,9 +182,11 @@ def test_a_member_without_a_hat_or_a_worker_outside_the_team_gets_404(setting, m
     ):
         assert client.get(path).status_code == 404, path
     answer = post_form(
-        client, f"/teams/{team_id}/openings/{opening_id}/interest",
-        {"worker_id": str(setting.vetted.id)}, page="/",
-    )  # fmt: skip
+        client,
+        f"/teams/{team_id}/openings/{opening_id}/interest",
+        {"worker_id": str(setting.vetted.id)},
+        page="/",
+    )
     assert answer.status_code == 404
 
 
@@ -212,9 +226,11 @@ def test_introducer_says_id_like_to_meet_but_sees_no_yes_or_no_buttons(
     assert page.status_code == 200
     assert "Aisha Khan" in page.get_data(as_text=True)
     answer = post_form(
-        introducer, f"{opening_page}/interest", {"worker_id": str(setting.outsider.id)},
+        introducer,
+        f"{opening_page}/interest",
+        {"worker_id": str(setting.outsider.id)},
         page=opening_page,
-    )  # fmt: skip
+    )
     assert answer.status_code == 302
     interest = session.scalars(
         select(Interest).where(Interest.worker_id == setting.outsider.id)

@@ -49,9 +49,16 @@ def _profile(**extra: Any) -> dict[str, Any]:
 def _vet(session: Session, facilitator: User, worker: User) -> None:
     for kind in ("identity", "reference", "reference", "dbs"):
         vetting.record_check(
-            session, facilitator, worker.id, kind=kind, outcome="passed", number="DBS-NUMBER-7731",
-            checked_on=date(2026, 1, 5), expires_on=None, now=NOW,
-        )  # fmt: skip
+            session,
+            facilitator,
+            worker.id,
+            kind=kind,
+            outcome="passed",
+            number="DBS-NUMBER-7731",
+            checked_on=date(2026, 1, 5),
+            expires_on=None,
+            now=NOW,
+        )
 
 
 @pytest.fixture
@@ -247,29 +254,41 @@ def test_an_opening_shows_the_leaders_name_only_once_both_said_yes(session, sett
 def test_a_worker_answers_a_team_and_suggests_a_trial_time(session, setting, make_client):
     _vetted(session, setting)
     interest = consent.express_interest(
-        session, setting.leader, opening_id=setting.opening.id, worker_id=setting.worker.id,
+        session,
+        setting.leader,
+        opening_id=setting.opening.id,
+        worker_id=setting.worker.id,
         now=NOW,
-    )  # fmt: skip
+    )
     session.commit()
     client = make_client(setting.worker)
     answer = post_form(
-        client, f"/matching/interests/{interest.id}/answer", {"answer": "yes"},
+        client,
+        f"/matching/interests/{interest.id}/answer",
+        {"answer": "yes"},
         page="/matching/me",
-    )  # fmt: skip
+    )
     assert answer.status_code == 302
     session.expire_all()
     assert session.get(Interest, interest.id).state == "mutual"
     trial_page = f"/matching/interests/{interest.id}/trial"
     answer = post_form(
-        client, trial_page,
+        client,
+        trial_page,
         {"on": "2026-12-01", "starts_at": "10:00", "ends_at": "09:00"},
-    )  # fmt: skip
+    )
     assert answer.status_code == 422
     assert "end after it starts" in field_errors(answer, "ends_at")
     answer = post_form(
-        client, trial_page,
-        {"on": "2026-12-01", "starts_at": "10:00", "ends_at": "12:00", "next": "https://evil.example"},
-    )  # fmt: skip
+        client,
+        trial_page,
+        {
+            "on": "2026-12-01",
+            "starts_at": "10:00",
+            "ends_at": "12:00",
+            "next": "https://evil.example",
+        },
+    )
     assert answer.headers["Location"] == "/matching/me"
     session.expire_all()
     trial = session.get(Interest, interest.id).trial
@@ -282,15 +301,20 @@ def test_saying_no_goes_through_a_page_that_keeps_the_note_for_the_co_op(
 ):
     _vetted(session, setting)
     interest = consent.express_interest(
-        session, setting.leader, opening_id=setting.opening.id, worker_id=setting.worker.id,
+        session,
+        setting.leader,
+        opening_id=setting.opening.id,
+        worker_id=setting.worker.id,
         now=NOW,
-    )  # fmt: skip
+    )
     session.commit()
     client = make_client(setting.worker)
     answer = post_form(
-        client, f"/matching/interests/{interest.id}/answer", {"answer": "no"},
+        client,
+        f"/matching/interests/{interest.id}/answer",
+        {"answer": "no"},
         page="/matching/me",
-    )  # fmt: skip
+    )
     assert answer.status_code == 303
     stop_page = answer.headers["Location"]
     page = client.get(stop_page)
@@ -316,9 +340,10 @@ def test_the_other_sides_note_and_reason_never_reach_the_worker(session, setting
     # The team's side is asked about a lawful requirement; the worker never is.
     assert element(leader.get(stop_page), "select", id="lawful_requirement")
     answer = post_form(
-        leader, stop_page,
+        leader,
+        stop_page,
         {"note": "PRIVATE-NOTE-FOR-CO-OP", "lawful_requirement": "shared_language"},
-    )  # fmt: skip
+    )
     assert answer.status_code == 302
     worker = make_client(setting.worker)
     for path in (
@@ -384,9 +409,13 @@ def test_an_agreed_trial_that_is_over_offers_carry_on(session, setting, make_cli
     )
     consent.answer_interest(session, setting.leader, interest.id, yes=True, now=NOW)
     trial = consent.propose_trial(
-        session, setting.leader, interest.id, starts_at=NOW + timedelta(days=1),
-        ends_at=NOW + timedelta(days=1, hours=2), now=NOW,
-    )  # fmt: skip
+        session,
+        setting.leader,
+        interest.id,
+        starts_at=NOW + timedelta(days=1),
+        ends_at=NOW + timedelta(days=1, hours=2),
+        now=NOW,
+    )
     session.commit()
     client = make_client(setting.worker)
     answer = post_form(client, f"/matching/trials/{trial.id}/agree", {}, page="/matching/me")
