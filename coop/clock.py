@@ -4,7 +4,7 @@ stored in UTC; this is only how they are read out. The zone is the current app's
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from coop.extension import current
@@ -23,3 +23,17 @@ def describe_span(starts_at: datetime, ends_at: datetime) -> str:
     a, b = local(starts_at), local(ends_at)
     end = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%a} {b.day} {b:%b %Y, %H:%M}"
     return f"{a:%a} {a.day} {a:%b %Y, %H:%M} to {end}"
+
+
+def parse_local(day: str, time: str) -> datetime | None:
+    """A day (YYYY-MM-DD) and a time (HH:MM) as someone typed them, in the co-op's zone; None
+    if either is not a real day or time, or if that time does not exist that day (the hour the
+    clocks skip when they go forward)."""
+    try:
+        naive = datetime.strptime(f"{day.strip()} {time.strip()}", "%Y-%m-%d %H:%M")
+    except ValueError:
+        return None
+    moment = naive.replace(tzinfo=zone())
+    if moment.astimezone(UTC).astimezone(zone()).replace(tzinfo=None) != naive:
+        return None
+    return moment

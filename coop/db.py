@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -178,3 +179,19 @@ def discard_session() -> None:
     if session is not None:
         session.rollback()
         session.close()
+
+
+def upsert(
+    session: Session, model: type[Any], values: dict[str, Any], *, key: tuple[str, ...]
+) -> None:
+    """Insert a row of `model` with `values`, or, when a row with the same `key` columns is there
+    (a unique constraint on them), set its other columns to `values`: one statement, so that two
+    writers at once leave one row, on PostgreSQL and SQLite alike."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(model).values(**values)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={k: getattr(insert.excluded, k) for k in values if k not in key},
+        )
+    )

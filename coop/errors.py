@@ -42,3 +42,14 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+def require(allowed: bool, *, hidden: bool = False, detail: str | None = None) -> None:
+    """Refuse what the person may not do: NotFound when they may not even know the thing is
+    there (`hidden`: ids and pages then leak nothing), Forbidden for an action on something they
+    can see. `detail` says it in the domain's own words."""
+    if allowed:
+        return
+    if hidden:
+        raise NotFound(detail or "We could not find that page.")
+    raise Forbidden(detail or "You may not do that.")

@@ -50,7 +50,8 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
     # Margaret lets Bill next door be booked too (he covers when Aisha is away).
     lead = standing(session, margaret_user, margaret, start)
     bill_m = current_membership(session, bill, margaret.id, start)
-    assert bill_m is not None
+    if bill_m is None:
+        raise RuntimeError("The teams part of the demo makes Bill a member of Margaret's team.")
     members.update_member(session, lead, bill_m.id, bookable=True, now=start)
     money.set_pay_rate(
         session, aisha, margaret.id, aisha.id, hourly_pence=1650, effective_from=first, now=start

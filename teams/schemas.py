@@ -177,7 +177,8 @@ class PlanSectionsSchema(ma.Schema):
     people_to_contact = ma.fields.String(allow_none=True)
 
 
-assert tuple(PlanSectionsSchema().fields) == PLAN_SECTIONS
+if tuple(PlanSectionsSchema().fields) != PLAN_SECTIONS:
+    raise RuntimeError("PlanSectionsSchema's fields must be the plan's sections, in order.")
 
 
 class PlanSchema(ma.Schema):

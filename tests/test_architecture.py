@@ -382,3 +382,16 @@ def test_the_state_check_sees_each_way_of_changing_a_module(source: str) -> None
 def test_the_state_check_leaves_a_functions_own_names_alone() -> None:
     source = "TABS = {}\ndef build(TABS):\n    TABS['a'] = 1\ndef other():\n    found = {}\n    found['a'] = 1\n"
     assert module_state_changes(source) == []
+
+
+def test_application_code_never_relies_on_assert() -> None:
+    """`python -O` drops every `assert`: a check the app relies on is an `if` and a `raise`."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in ("coop", "teams", "rota", "governance")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Assert)
+    ]
+    assert found == []

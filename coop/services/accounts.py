@@ -343,9 +343,8 @@ def invite_staff(
         errors["display_name"] = ["Please give the person's name."]
     if not roles or any(r not in ROLES for r in roles):
         errors["roles"] = ["Please choose at least one role."]
-    if errors:
+    if errors or normalised is None:
         raise Invalid("The invitation was not sent.", errors=errors)
-    assert normalised is not None
     token = new_secret()
     invitation = Invitation(
         digest=digest(token),

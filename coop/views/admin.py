@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from coop import policy
 from coop.db import current_session
-from coop.errors import Invalid, NotFound
+from coop.errors import Invalid, NotFound, require
 from coop.extension import current
 from coop.forms import AuditSearchForm, ConfirmForm, InviteForm
 from coop.models import AuditEvent, User
@@ -24,16 +24,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 
 
-def _require(allowed: bool) -> None:
-    # Someone who may not see a page is told it does not exist: ids and pages leak nothing.
-    if not allowed:
-        raise NotFound("We could not find that page.")
-
-
 @bp.route("/invite", methods=["GET", "POST"])
 @login_required
 def invite() -> Response | tuple[str, int]:
-    _require(policy.can_invite_staff(current_user))
+    require(policy.can_invite_staff(current_user), hidden=True)
     session = current_session()
     form = InviteForm()
     if form.validate_on_submit():
@@ -68,7 +62,7 @@ def invite() -> Response | tuple[str, int]:
 @bp.route("/invitations/<id:invitation_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_invitation(invitation_id: int) -> Response | str:
-    _require(policy.can_invite_staff(current_user))
+    require(policy.can_invite_staff(current_user), hidden=True)
     if request.method == "GET":
         invitation = accounts.open_invitation(current_session(), invitation_id)
         return render_template(
@@ -87,7 +81,7 @@ def withdraw_invitation(invitation_id: int) -> Response | str:
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings_page() -> Response | tuple[str, int]:
-    _require(policy.can_manage_settings(current_user))
+    require(policy.can_manage_settings(current_user), hidden=True)
     session = current_session()
     errors: dict[str, list[str]] = {}
     typed: dict[str, Any] = {}
@@ -142,7 +136,7 @@ def _parse_day(raw: str | None) -> datetime | None:
 @bp.route("/audit")
 @login_required
 def audit() -> str:
-    _require(policy.can_search_audit(current_user))
+    require(policy.can_search_audit(current_user), hidden=True)
     session = current_session()
     form = AuditSearchForm(request.args)
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -187,7 +181,7 @@ def audit() -> str:
 @bp.route("/audit/<id:event_id>")
 @login_required
 def audit_event(event_id: int) -> str:
-    _require(policy.can_search_audit(current_user))
+    require(policy.can_search_audit(current_user), hidden=True)
     event = current_session().get(AuditEvent, event_id)
     if event is None:
         raise NotFound("There is no such audit entry.")

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coop import pauses
+from coop.db import upsert
 from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
@@ -80,10 +79,6 @@ def voter_of(session: Session, proposal_id: int, member_id: int) -> tuple[Member
     return None if row is None else (row[0], row[1])
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def append_ballot(
     session: Session,
     proposal: Proposal,
@@ -131,17 +126,7 @@ def append_ballot(
         "countersigned_by_id": countersigned_by,
         "log_seq": seq,
     }
-    insert = _insert(session)(Ballot).values(**values)
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["proposal_id", "member_id"],
-            set_={
-                k: getattr(insert.excluded, k)
-                for k in values
-                if k not in ("proposal_id", "member_id")
-            },
-        )
-    )
+    upsert(session, Ballot, values, key=("proposal_id", "member_id"))
     if not proposal.secret:
         audit.record(
             session,

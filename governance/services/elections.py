@@ -23,10 +23,10 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Forbidden, Invalid, NotFound
+from coop.db import upsert
+from coop.errors import Conflict, Forbidden, Invalid, NotFound, require
 from coop.models import User
 from coop.registries import SettingSpec
 from coop.services import audit, settings
@@ -106,15 +106,6 @@ class BallotReceipt:
     changed: bool
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotFound("We could not find that page.")
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 # The board --------------------------------------------------------------------------------------
 
 
@@ -169,7 +160,7 @@ def create_election(
     """The secretary sets up an election (a draft, for nominations). Raises NotFound (not the
     secretary), Invalid (bad details, no seats, or seats that would break the board's limits
     given the sitting directors). Audits `election.created`."""
-    _require(policy.can_manage_elections(standing(session, actor, now)))
+    require(policy.can_manage_elections(standing(session, actor, now)), hidden=True)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title or len(title) > 200:
@@ -246,9 +237,8 @@ def nominate(
         seat_class = seat_class_of(member.member_class)
         if election.seats(seat_class) == 0:
             errors["member_id"] = [f"This election has no seats for {SEAT_WORDS[seat_class]}s."]
-    if errors:
+    if errors or member is None:
         raise Invalid("Please check the nomination.", errors=errors)
-    assert member is not None
     if session.scalar(
         select(Candidate.id).where(
             Candidate.election_id == election.id, Candidate.member_id == member.id
@@ -304,7 +294,7 @@ def open_election(session: Session, actor: User, election_id: int, *, now: datet
 
 
 def _managed(session: Session, actor: User, election_id: int, now: datetime) -> Election:
-    _require(policy.can_manage_elections(standing(session, actor, now)))
+    require(policy.can_manage_elections(standing(session, actor, now)), hidden=True)
     election = session.get(Election, election_id)
     if election is None:
         raise NotFound("There is no such election.")
@@ -317,7 +307,7 @@ def _managed(session: Session, actor: User, election_id: int, now: datetime) -> 
 def visible_elections(session: Session, actor: Any, *, now: datetime) -> list[Election]:
     """Elections the actor may see: members see all but drafts; the secretary all."""
     st = standing(session, actor, now)
-    _require(policy.can_see_elections(st))
+    require(policy.can_see_elections(st), hidden=True)
     query = select(Election).order_by(Election.closes_at.desc(), Election.id.desc())
     if not policy.can_manage_elections(st):
         query = query.where(Election.status != "draft")
@@ -393,13 +383,12 @@ def cast_election_ballot(
     election = get_election(session, actor, election_id, now=now)
     if not policy.can_vote_in_elections(st) or st.member is None:
         raise Forbidden("Only current members vote in elections.")
-    locked = session.scalar(
+    locked = session.scalars(
         select(Election)
         .where(Election.id == election.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
-    assert locked is not None
+    ).one()
     if locked.status != "open" or now >= locked.closes_at:
         raise Conflict("Voting in this election is closed: ballots can no longer be changed.")
     chosen = check_choices(locked, candidate_ids)
@@ -419,15 +408,7 @@ def cast_election_ballot(
         "candidate_ids": chosen,
         "cast_at": now,
     }
-    insert = _insert(session)(ElectionBallot).values(**values)
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["election_id", "member_id"],
-            set_={
-                k: getattr(insert.excluded, k) for k in ("member_class", "candidate_ids", "cast_at")
-            },
-        )
-    )
+    upsert(session, ElectionBallot, values, key=("election_id", "member_id"))
     return BallotReceipt(election.id, now, changed)
 
 

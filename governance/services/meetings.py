@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Invalid, NotFound, require
 from coop.models import User
 from coop.registries import SettingSpec
 from coop.services import audit, settings
@@ -92,11 +92,6 @@ class Quorum:
     @property
     def quorate(self) -> bool:
         return self.present >= self.needed
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotFound("We could not find that page.")
 
 
 def clear_days(notice_sent_on: date, meeting_on: date) -> int:
@@ -221,9 +216,10 @@ def create_meeting(
     a confirming meeting outside 14 days to a month). Raises NotFound (not the secretary),
     Invalid (bad details; a resolution that needs no confirmation or has not passed).
     Audits `meeting.created`."""
-    _require(policy.can_manage_meetings(standing(session, actor, now)))
+    require(policy.can_manage_meetings(standing(session, actor, now)), hidden=True)
     title = _check(kind, title, place, starts_at, notice_sent_on)
-    assert starts_at is not None and notice_sent_on is not None  # _check refuses None
+    if starts_at is None or notice_sent_on is None:  # _check has refused these already
+        raise Invalid("The meeting needs its day and time, and the day notice was sent.")
     if confirms_proposal_id is not None:
         proposal = session.get(Proposal, confirms_proposal_id)
         if (
@@ -256,13 +252,13 @@ def create_meeting(
 
 def visible_meetings(session: Session, actor: Any, *, now: datetime) -> list[Meeting]:
     """Every meeting, latest first, for members and the secretary."""
-    _require(policy.can_see_meetings(standing(session, actor, now)))
+    require(policy.can_see_meetings(standing(session, actor, now)), hidden=True)
     return list(session.scalars(select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id)))
 
 
 def get_meeting(session: Session, actor: Any, meeting_id: int, *, now: datetime) -> Meeting:
     """One meeting; NotFound when there is none or the actor may not see meetings."""
-    _require(policy.can_see_meetings(standing(session, actor, now)))
+    require(policy.can_see_meetings(standing(session, actor, now)), hidden=True)
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("There is no such meeting.")
@@ -275,7 +271,7 @@ def published_minutes(meeting: Meeting) -> str | None:
 
 
 def _managed(session: Session, actor: User, meeting_id: int, now: datetime) -> Meeting:
-    _require(policy.can_manage_meetings(standing(session, actor, now)))
+    require(policy.can_manage_meetings(standing(session, actor, now)), hidden=True)
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("There is no such meeting.")

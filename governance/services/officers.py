@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Invalid, NotFound, require
 from coop.models import User
 from coop.services import audit
 from governance import policy
@@ -17,16 +17,11 @@ from governance.models import OFFICES, Officer
 from governance.services.register import standing
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotFound("We could not find that page.")
-
-
 def officers(
     session: Session, actor: User, *, now: datetime, current_only: bool = True
 ) -> list[Officer]:
     """The register of officers: members and scrutineers may read it."""
-    _require(policy.can_see_officers(standing(session, actor, now)))
+    require(policy.can_see_officers(standing(session, actor, now)), hidden=True)
     query = select(Officer).order_by(Officer.office, Officer.appointed_at)
     if current_only:
         query = query.where(Officer.ended_at.is_(None))
@@ -38,7 +33,7 @@ def appoint_officer(
 ) -> Officer:
     """The secretary enters an appointment in the register of officers. Raises NotFound,
     Invalid, Conflict (they already hold that office). Audits `officer.appointed`."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     if office not in OFFICES:
         raise Invalid("Please choose an office.", errors={"office": ["Please choose an office."]})
     if session.get(User, user_id) is None:
@@ -67,7 +62,7 @@ def appoint_officer(
 
 def end_officer(session: Session, actor: User, officer_id: int, *, now: datetime) -> Officer:
     """The secretary records that an officer stood down. Raises NotFound, Conflict."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     officer = session.get(Officer, officer_id)
     if officer is None:
         raise NotFound("There is no such officer.")

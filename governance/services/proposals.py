@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Invalid, NotFound, require
 from coop.models import User
 from coop.services import audit
 from governance import policy
@@ -22,15 +22,10 @@ from governance.tally import RULES_BY_KIND
 NEEDS_REGISTRATION = frozenset(k for k in KINDS if k.startswith("special-"))
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotFound("We could not find that page.")
-
-
 def visible_proposals(session: Session, actor: Any, *, now: datetime) -> list[Proposal]:
     """The proposals the actor may see, newest closing time first."""
     st = standing(session, actor, now)
-    _require(policy.can_see_proposals(st))
+    require(policy.can_see_proposals(st), hidden=True)
     found = session.scalars(
         select(Proposal).order_by(Proposal.closes_at.desc(), Proposal.id.desc())
     )
@@ -59,7 +54,7 @@ def create_proposal(
 ) -> Proposal:
     """The secretary drafts a proposal. Raises NotFound (not the secretary), Invalid.
     Audits `proposal.created`."""
-    _require(policy.can_manage_proposals(standing(session, actor, now)))
+    require(policy.can_manage_proposals(standing(session, actor, now)), hidden=True)
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title or len(title) > 200:
@@ -97,7 +92,7 @@ def open_proposal(session: Session, actor: User, proposal_id: int, *, now: datet
     """The secretary opens voting: the electorate (every current member, with their class) is
     fixed now. Raises NotFound, Conflict (not a draft, or opened at the same moment), Invalid
     (no members, or the closing time has passed). Audits `proposal.opened`."""
-    _require(policy.can_manage_proposals(standing(session, actor, now)))
+    require(policy.can_manage_proposals(standing(session, actor, now)), hidden=True)
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound("There is no such proposal.")
@@ -215,7 +210,7 @@ def mark_registered(session: Session, actor: User, proposal_id: int, *, now: dat
     amalgamation or a conversion must first have been confirmed at a second meeting. Raises
     NotFound, Conflict (not awaiting registration, or not yet confirmed). Audits
     `proposal.registered`."""
-    _require(policy.can_manage_proposals(standing(session, actor, now)))
+    require(policy.can_manage_proposals(standing(session, actor, now)), hidden=True)
     proposal = session.get(Proposal, proposal_id)
     if proposal is not None and proposal.kind in CONFIRMED_AT_A_SECOND_MEETING:
         from governance.models import Meeting

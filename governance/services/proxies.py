@@ -32,8 +32,9 @@ def appoint_proxy(
     if visible is None or not policy.can_see_proposal(st, visible):
         raise NotFound("There is no such proposal.")
     # Locked, so that two appointments at once cannot both be the fifth.
-    proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id).with_for_update())
-    assert proposal is not None
+    proposal = session.scalars(
+        select(Proposal).where(Proposal.id == proposal_id).with_for_update()
+    ).one()
     if proposal.status not in ("draft", "open") or proposal.closes_at <= now:
         raise Conflict("Voting on this proposal has closed.")
     member = st.member

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Invalid, NotFound, require
 from coop.extension import current
 from coop.models import User
 from coop.services import audit
@@ -61,11 +61,6 @@ def standing(session: Session, user: Any, now: datetime) -> Standing:
         is_officer=is_officer,
         proxy_for=proxy_for,
     )
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise NotFound("We could not find that page.")
 
 
 def _check_details(values: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +153,7 @@ def add_member(
     """The secretary adds someone to the register and admits them at once (for example a
     member without an account). Raises NotFound unless the actor is the secretary, Invalid for
     bad details. Audits `member.added`."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     details.setdefault("email_use", "notices")
     details = _check_details(details)
     if "name" not in details or "member_class" not in details:
@@ -203,7 +198,7 @@ def get_member(session: Session, actor: User, member_id: int, *, now: datetime) 
 def admit(session: Session, actor: User, member_id: int, *, now: datetime) -> Member:
     """The secretary admits an applicant. Raises NotFound (not the secretary, no such entry),
     Conflict (not an applicant). Audits `member.admitted`."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     member = session.get(Member, member_id)
     if member is None:
         raise NotFound("There is no such member.")
@@ -219,7 +214,7 @@ def update_member(
 ) -> Member:
     """The secretary changes register details; a change of class is kept in the history.
     Raises NotFound, Invalid. Audits `member.changed` with the names of the fields changed."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     member = session.get(Member, member_id)
     if member is None:
         raise NotFound("There is no such member.")
@@ -269,7 +264,7 @@ def leave(session: Session, actor: User, member_id: int, *, now: datetime) -> Me
 
 def member_names(session: Session, actor: User, *, now: datetime) -> list[Member]:
     """Current members, for anyone who may see their names (members and the secretary)."""
-    _require(policy.can_see_member_names(standing(session, actor, now)))
+    require(policy.can_see_member_names(standing(session, actor, now)), hidden=True)
     return list(
         session.scalars(
             select(Member).where(Member.status == "member").order_by(Member.name, Member.id)
@@ -279,7 +274,7 @@ def member_names(session: Session, actor: User, *, now: datetime) -> list[Member
 
 def register(session: Session, actor: User, *, now: datetime) -> list[Member]:
     """The whole register, applicants and leavers included: the secretary only."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     return list(session.scalars(select(Member).order_by(Member.status, Member.name, Member.id)))
 
 
@@ -329,7 +324,7 @@ def register_csv(session: Session, actor: User, *, now: datetime) -> str:
 def could_join_count(session: Session, actor: User, *, now: datetime) -> int:
     """How many people care activity makes eligible who are not on the register: the secretary
     sees the number only, never who, until they apply."""
-    _require(policy.can_manage_register(standing(session, actor, now)))
+    require(policy.can_manage_register(standing(session, actor, now)), hidden=True)
     return len(_could_join(session, now))
 
 

@@ -43,7 +43,8 @@ def result_view(
     if proposal is None or not policy.can_see_result(st, proposal):
         raise NotFound("There is no result for that proposal.")
     result = proposal.result
-    assert result is not None
+    if result is None:
+        raise NotFound("There is no result for that proposal.")
     shown = shown_counts(result.counts, secret=proposal.secret)
     check = ballot_log.verify(session, proposal_id, key=key)
     view: dict[str, Any] = {

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from coop.db import current_session
-from coop.errors import Invalid, NotFound
+from coop.errors import Invalid
 from coop.models import User
 from coop.services import accounts
 from coop.web import now
@@ -69,11 +69,6 @@ def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, 
         office_labels=OFFICE_LABELS,
         **context,
     ), status
-
-
-def require(allowed: bool) -> None:
-    if not allowed:
-        raise NotFound("We could not find that page.")
 
 
 def person_by_login(login: str) -> User:

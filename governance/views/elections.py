@@ -4,19 +4,19 @@ the result."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from coop.clock import parse_local
 from coop.db import current_session
-from coop.errors import DomainError, Invalid
+from coop.errors import DomainError, Invalid, require
 from coop.forms import ConfirmForm
 from coop.views.forms import apply_errors
 from coop.web import now
@@ -24,7 +24,7 @@ from governance import policy
 from governance.forms import REQUIRED
 from governance.models import SEAT_CLASSES
 from governance.services import elections, register
-from governance.views import bp, my_standing, render_page, require
+from governance.views import bp, my_standing, render_page
 
 SEAT_LEGENDS = {
     "supported-advocate": "Directors who are supported or advocate members",
@@ -70,14 +70,6 @@ class NominationForm(FlaskForm):
     age_checked = BooleanField("I have checked their date of birth: they are 18 or over")
 
 
-def _closing(day: str, time: str) -> datetime | None:
-    try:
-        naive = datetime.strptime(f"{day.strip()} {time.strip()}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        return None
-    return naive.replace(tzinfo=ZoneInfo(current_app.config["CARECOOP_TIMEZONE"]))
-
-
 @bp.route("/elections")
 @login_required
 def elections_page() -> Any:
@@ -89,10 +81,10 @@ def elections_page() -> Any:
 @login_required
 def new_election() -> Any:
     session, moment = current_session(), now()
-    require(policy.can_manage_elections(my_standing()))
+    require(policy.can_manage_elections(my_standing()), hidden=True)
     form = ElectionForm()
     if form.validate_on_submit():
-        closes_at = _closing(form.closes_on.data or "", form.closes_time.data or "")
+        closes_at = parse_local(form.closes_on.data or "", form.closes_time.data or "")
         try:
             if closes_at is None:
                 raise Invalid(
@@ -168,7 +160,7 @@ def _election_page(
 def election(election_id: int) -> Any:
     if request.method == "GET":
         return _election_page(election_id)
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     session = current_session()
     picked: list[int] = []
     for raw in request.form.getlist("candidate"):
@@ -188,7 +180,7 @@ def election(election_id: int) -> Any:
 @bp.route("/elections/<id:election_id>/candidates", methods=["POST"])
 @login_required
 def nominate(election_id: int) -> Any:
-    require(policy.can_manage_elections(my_standing()))
+    require(policy.can_manage_elections(my_standing()), hidden=True)
     session = current_session()
     form = _nomination_form(NominationForm(prefix="nominate"))
     if form.validate_on_submit():
@@ -219,7 +211,7 @@ def nominate(election_id: int) -> Any:
 @bp.route("/elections/<id:election_id>/open", methods=["POST"])
 @login_required
 def open_election(election_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     elections.open_election(current_session(), current_user, election_id, now=now())
     flash("Voting is open.", "success")
     return redirect(url_for("governance.election", election_id=election_id))
@@ -228,7 +220,7 @@ def open_election(election_id: int) -> BaseResponse:
 @bp.route("/elections/<id:election_id>/close", methods=["POST"])
 @login_required
 def close_election(election_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     elections.close_now(current_session(), current_user, election_id, now=now())
     flash("Voting is closed and the result is stored.", "success")
     return redirect(url_for("governance.election_result", election_id=election_id))

@@ -3,9 +3,8 @@ attendance, quorum and minutes (the secretary's forms on the same page)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
@@ -23,8 +22,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from coop.clock import parse_local
 from coop.db import current_session
-from coop.errors import DomainError, Invalid
+from coop.errors import DomainError, Invalid, require
 from coop.forms import ConfirmForm
 from coop.views.forms import apply_errors
 from coop.web import now
@@ -32,7 +32,7 @@ from governance import policy
 from governance.forms import REQUIRED, choices
 from governance.models import Proposal
 from governance.services import meetings, register
-from governance.views import bp, my_standing, render_page, require
+from governance.views import bp, my_standing, render_page
 
 KIND_WORDS = {"annual": "Annual general meeting", "general": "General meeting"}
 HOW_WORDS = {"in-person": "In person", "proxy": "By proxy"}
@@ -109,14 +109,6 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _moment(day: str, time: str) -> datetime | None:
-    try:
-        naive = datetime.strptime(f"{day.strip()} {time.strip()}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        return None
-    return naive.replace(tzinfo=ZoneInfo(current_app.config["CARECOOP_TIMEZONE"]))
-
-
 @bp.route("/meetings")
 @login_required
 def meetings_page() -> Any:
@@ -128,7 +120,7 @@ def meetings_page() -> Any:
 @login_required
 def new_meeting() -> Any:
     session, moment = current_session(), now()
-    require(policy.can_manage_meetings(my_standing()))
+    require(policy.can_manage_meetings(my_standing()), hidden=True)
     form = MeetingForm()
     form.confirms_proposal_id.choices = [SelectChoice("", "None")] + [
         SelectChoice(str(p.id), p.title)
@@ -143,7 +135,7 @@ def new_meeting() -> Any:
     ]
     if form.validate_on_submit():
         confirms = form.confirms_proposal_id.data
-        starts_at = _moment(form.starts_on.data or "", form.starts_time.data or "")
+        starts_at = parse_local(form.starts_on.data or "", form.starts_time.data or "")
         try:
             planned = meetings.create_meeting(
                 session,
@@ -231,7 +223,7 @@ def meeting(meeting_id: int) -> Any:
 @bp.route("/meetings/<id:meeting_id>/agenda", methods=["POST"])
 @login_required
 def add_agenda_item(meeting_id: int) -> Any:
-    require(policy.can_manage_meetings(my_standing()))
+    require(policy.can_manage_meetings(my_standing()), hidden=True)
     session = current_session()
     form = _forms(agenda=AgendaForm(prefix="agenda"))["agenda_form"]
     if form.validate_on_submit():
@@ -256,7 +248,7 @@ def add_agenda_item(meeting_id: int) -> Any:
 @bp.route("/meetings/<id:meeting_id>/attendance", methods=["POST"])
 @login_required
 def record_attendance(meeting_id: int) -> Any:
-    require(policy.can_manage_meetings(my_standing()))
+    require(policy.can_manage_meetings(my_standing()), hidden=True)
     session = current_session()
     form = _forms(present=AttendanceForm(prefix="present"))["attendance_form"]
     if form.validate_on_submit():
@@ -281,8 +273,8 @@ def record_attendance(meeting_id: int) -> Any:
 @bp.route("/meetings/<id:meeting_id>/attendance/<id:member_id>/remove", methods=["POST"])
 @login_required
 def remove_attendance(meeting_id: int, member_id: int) -> BaseResponse:
-    require(policy.can_manage_meetings(my_standing()))
-    require(ConfirmForm().validate_on_submit())
+    require(policy.can_manage_meetings(my_standing()), hidden=True)
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     meetings.remove_attendance(
         current_session(), current_user, meeting_id, member_id=member_id, now=now()
     )
@@ -293,7 +285,7 @@ def remove_attendance(meeting_id: int, member_id: int) -> BaseResponse:
 @bp.route("/meetings/<id:meeting_id>/minutes", methods=["POST"])
 @login_required
 def save_minutes(meeting_id: int) -> Any:
-    require(policy.can_manage_meetings(my_standing()))
+    require(policy.can_manage_meetings(my_standing()), hidden=True)
     session = current_session()
     form = MinutesForm(prefix="minutes")
     if form.validate_on_submit():
@@ -318,7 +310,7 @@ def save_minutes(meeting_id: int) -> Any:
 @bp.route("/meetings/<id:meeting_id>/confirmation", methods=["POST"])
 @login_required
 def record_confirmation(meeting_id: int) -> Any:
-    require(policy.can_manage_meetings(my_standing()))
+    require(policy.can_manage_meetings(my_standing()), hidden=True)
     session = current_session()
     form = ConfirmationForm(prefix="confirm")
     if form.validate_on_submit():

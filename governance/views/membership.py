@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from coop.db import current_session
-from coop.errors import DomainError, Invalid, NotFound
+from coop.errors import DomainError, Forbidden, Invalid, NotFound, require
 from coop.forms import ConfirmForm
 from coop.views.forms import apply_errors
 from coop.web import now
@@ -21,13 +21,7 @@ from governance.forms import (
 )
 from governance.services import officers as officer_register
 from governance.services import register
-from governance.views import (
-    bp,
-    my_standing,
-    person_by_login,
-    render_page,
-    require,
-)
+from governance.views import bp, my_standing, person_by_login, render_page
 
 
 @bp.route("/membership", methods=["GET", "POST"])
@@ -79,8 +73,9 @@ def membership() -> Any:
 @login_required
 def leave() -> Any:
     st = my_standing()
-    require(policy.can_leave(st))
-    assert st.member is not None
+    require(policy.can_leave(st), hidden=True)
+    if st.member is None:
+        raise Forbidden("Only a member can do that.")
     form = ConfirmForm()
     if form.validate_on_submit():
         register.leave(current_session(), current_user, st.member.id, now=now())
@@ -128,7 +123,7 @@ def register_csv() -> Response:
 @login_required
 def member_page(member_id: int) -> Any:
     session, moment = current_session(), now()
-    require(policy.can_manage_register(my_standing()))
+    require(policy.can_manage_register(my_standing()), hidden=True)
     member = register.get_member(session, current_user, member_id, now=moment)
     form = MemberForm(obj=member)
     if form.validate_on_submit():
@@ -166,7 +161,7 @@ def member_page(member_id: int) -> Any:
 @bp.route("/register/<id:member_id>/admit", methods=["POST"])
 @login_required
 def admit(member_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     member = register.admit(current_session(), current_user, member_id, now=now())
     flash(f"{member.name} is now a member.", "success")
     return redirect(url_for("governance.member_page", member_id=member_id))
@@ -175,7 +170,10 @@ def admit(member_id: int) -> BaseResponse:
 @bp.route("/register/<id:member_id>/leave", methods=["POST"])
 @login_required
 def record_leaving(member_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit() and policy.can_manage_register(my_standing()))
+    require(
+        ConfirmForm().validate_on_submit() and policy.can_manage_register(my_standing()),
+        hidden=True,
+    )
     member = register.leave(current_session(), current_user, member_id, now=now())
     flash(f"{member.name} has left the co-op.", "success")
     return redirect(url_for("governance.member_page", member_id=member_id))
@@ -188,7 +186,7 @@ def officers() -> Any:
     st = my_standing()
     form = OfficerForm()
     if form.is_submitted():
-        require(policy.can_manage_register(st))
+        require(policy.can_manage_register(st), hidden=True)
     if form.validate_on_submit():
         try:
             holder = person_by_login(form.holder.data or "")
@@ -215,7 +213,7 @@ def officers() -> Any:
 @bp.route("/officers/<id:officer_id>/end", methods=["POST"])
 @login_required
 def end_officer(officer_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     officer_register.end_officer(current_session(), current_user, officer_id, now=now())
     flash("Recorded that they stood down.", "success")
     return redirect(url_for("governance.officers"))

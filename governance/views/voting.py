@@ -3,9 +3,7 @@ countersigning, receipts, results and the ballot log."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
@@ -14,8 +12,9 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from coop.clock import parse_local
 from coop.db import current_session
-from coop.errors import DomainError, Invalid
+from coop.errors import DomainError, Invalid, require
 from coop.forms import ConfirmForm
 from coop.views.forms import apply_errors
 from coop.web import now
@@ -28,14 +27,7 @@ from governance.forms import (
 )
 from governance.models import Ballot, Member
 from governance.services import ballots, proposals, proxies, recorded, register, results
-from governance.views import (
-    ballot_key,
-    bp,
-    my_standing,
-    person_by_login,
-    render_page,
-    require,
-)
+from governance.views import ballot_key, bp, my_standing, person_by_login, render_page
 
 
 @bp.route("/proposals")
@@ -49,10 +41,10 @@ def proposals_page() -> Any:
 @login_required
 def new_proposal() -> Any:
     session, moment = current_session(), now()
-    require(policy.can_manage_proposals(my_standing()))
+    require(policy.can_manage_proposals(my_standing()), hidden=True)
     form = ProposalForm()
     if form.validate_on_submit():
-        closes_at = _local_moment(form.closes_on.data or "", form.closes_time.data or "")
+        closes_at = parse_local(form.closes_on.data or "", form.closes_time.data or "")
         try:
             if closes_at is None:
                 raise Invalid(
@@ -79,14 +71,6 @@ def new_proposal() -> Any:
             flash("The proposal is saved as a draft. Open voting when you are ready.", "success")
             return redirect(url_for("governance.proposal", proposal_id=proposal.id))
     return render_page("new_proposal.html", 422 if form.errors else 200, form=form)
-
-
-def _local_moment(day: str, time: str) -> datetime | None:
-    try:
-        naive = datetime.strptime(f"{day.strip()} {time.strip()}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        return None
-    return naive.replace(tzinfo=ZoneInfo(current_app.config["CARECOOP_TIMEZONE"]))
 
 
 def _proposal_page(proposal_id: int, vote_form: VoteForm | None = None, status: int = 200) -> Any:
@@ -177,7 +161,7 @@ def proxy_vote(proposal_id: int, member_id: int) -> Any:
 @bp.route("/proposals/<id:proposal_id>/open", methods=["POST"])
 @login_required
 def open_vote(proposal_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     proposals.open_proposal(current_session(), current_user, proposal_id, now=now())
     flash("Voting is open. Every current member can now vote.", "success")
     return redirect(url_for("governance.proposal", proposal_id=proposal_id))
@@ -186,7 +170,7 @@ def open_vote(proposal_id: int) -> BaseResponse:
 @bp.route("/proposals/<id:proposal_id>/registered", methods=["POST"])
 @login_required
 def registered(proposal_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     proposals.mark_registered(current_session(), current_user, proposal_id, now=now())
     flash("Recorded that the FCA registered it.", "success")
     return redirect(url_for("governance.proposal", proposal_id=proposal_id))
@@ -198,7 +182,7 @@ def proxy(proposal_id: int) -> Any:
     session, moment = current_session(), now()
     proposal = proposals.get_proposal(session, current_user, proposal_id, now=moment)
     st = my_standing()
-    require(policy.is_current_member(st))
+    require(policy.is_current_member(st), hidden=True)
     form = ProxyForm()
     if form.validate_on_submit():
         try:
@@ -256,7 +240,7 @@ def log(proposal_id: int) -> Any:
 @login_required
 def record(proposal_id: int) -> Any:
     session, moment = current_session(), now()
-    require(policy.can_manage_proposals(my_standing()))
+    require(policy.can_manage_proposals(my_standing()), hidden=True)
     proposal = proposals.get_proposal(session, current_user, proposal_id, now=moment)
     form = RecordForm()
     form.member_id.choices = [
@@ -290,7 +274,7 @@ def record(proposal_id: int) -> Any:
 @login_required
 def countersign_list() -> Any:
     st = my_standing()
-    require(policy.can_countersign(st))
+    require(policy.can_countersign(st), hidden=True)
     waiting = recorded.awaiting_countersignature(current_session(), current_user, now=now())
     return render_page("countersign.html", st=st, waiting=waiting, confirm_form=ConfirmForm())
 
@@ -298,7 +282,7 @@ def countersign_list() -> Any:
 @bp.route("/countersign/<id:recorded_id>", methods=["POST"])
 @login_required
 def countersign(recorded_id: int) -> BaseResponse:
-    require(ConfirmForm().validate_on_submit())
+    require(ConfirmForm().validate_on_submit(), hidden=True)
     recorded.countersign(
         current_session(),
         current_user,

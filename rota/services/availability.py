@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from coop.clock import describe_span, local, zone
-from coop.errors import Invalid, NotFound
+from coop.errors import Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
 from coop.services.mail import queue_mail
@@ -416,7 +416,8 @@ def end_pause_early(
         detail="Only the person who leads the team, their representative or the rota holder "
         "can end a pause.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if pause.team_id != s.team.id:
         raise NotFound("We could not find that pause.")
     errors: list[str] = []

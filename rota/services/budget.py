@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.clock import local
-from coop.errors import Invalid
+from coop.errors import Forbidden, Invalid
 from coop.models import User
 from coop.registries import SettingSpec
 from coop.services import audit
@@ -225,7 +225,8 @@ def set_budget(
         policy.can_manage_budget(s),
         detail="Only the person who leads the team, or their representative, can set the budget.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     errors: dict[str, list[str]] = {}
     if period not in BUDGET_PERIODS:
         errors["period"] = ["Please choose four weeks, a month or a year."]
@@ -312,7 +313,8 @@ def pause_visits(
         detail="Only the person who leads the team, their "
         "representative or the rota holder can pause visits.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if last_day < first_day:
         raise Invalid(
             "The last day must be on or after the first.",

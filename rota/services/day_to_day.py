@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coop.clock import describe_span, local
-from coop.errors import Conflict, Invalid
+from coop.errors import Conflict, Forbidden, Invalid
 from coop.models import User
 from coop.registries import SettingSpec
 from coop.services import audit, inbox, settings
@@ -197,7 +197,8 @@ def arrive(session: Session, s: Standing, visit: Visit, *, now: datetime) -> Vis
         policy.can_work_visit(s, visit),
         detail="Only the person booked for this visit can say they have arrived.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if visit.arrived_at is not None:
         raise Conflict("You have already said you've arrived for this visit.")
     opens, closes = arrival_window(visit)
@@ -229,7 +230,8 @@ def leave(session: Session, s: Standing, visit: Visit, *, now: datetime) -> Visi
         policy.can_work_visit(s, visit),
         detail="Only the person booked for this visit can say they are leaving.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if visit.arrived_at is None:
         raise Conflict("Please say you've arrived before you say you're leaving.")
     _changed(
@@ -285,7 +287,8 @@ def call_for_help(
         policy.can_work_visit(s, visit),
         detail="Only the person booked for this visit can ask for help from it.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if not can_call_for_help_now(s, visit, now):
         raise Conflict(
             "This visit is not happening now. If you need help, please call the co-op or, "
@@ -369,7 +372,8 @@ def write_log(
         policy.can_work_visit(s, visit),
         detail="Only the person booked for this visit can write its log.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     what_was_done, notes, chosen = _clean_log(what_was_done, notes, flags)
     log = find_log(session, visit)
     if log is not None and log.status == "confirmed":
@@ -427,7 +431,8 @@ def confirm_log(session: Session, s: Standing, visit: Visit, *, now: datetime) -
     """The leader or a hat holder confirms the log (an open query is resolved by it). Raises
     Forbidden, NotFound or Conflict (no log, or already confirmed). Audits `visit_log.confirmed`."""
     log = _log_to_review(session, s, visit, "confirm")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     values: dict[str, Any] = {
         "status": "confirmed",
         "reviewed_by_id": s.user.id,
@@ -455,7 +460,8 @@ def query_log(
     booked is told by e-mail, without the comment. Raises Forbidden, NotFound, Invalid or
     Conflict (confirmed, or already queried). Audits `visit_log.queried` without the comment."""
     log = _log_to_review(session, s, visit, "query")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     comment = (comment or "").strip()
     if not comment:
         raise Invalid(
@@ -508,7 +514,8 @@ def resolve_query(session: Session, s: Standing, visit: Visit, *, now: datetime)
     the log then waits to be confirmed. Raises Forbidden, NotFound or Conflict (no open query).
     Audits `visit_log.query_resolved`."""
     log = _log_to_review(session, s, visit, "resolve a query on")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     _changed(
         session,
         update(VisitLog)
@@ -653,7 +660,8 @@ def _send(session: Session, alert: _Alert, now: datetime, base_url: str) -> int:
             continue  # another tick got there first
         team = session.get_one(Team, visit.team_id)
         worker = visit.worker
-        assert worker is not None
+        if worker is None:
+            continue  # an accepted visit has its worker; an open one has nobody to alert about
         told = _mail(
             session,
             alert.who(session, team, visit),

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coop.clock import local, zone
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
 from rota import policy
@@ -171,7 +171,8 @@ def approve_extra_time(session: Session, s: Standing, visit: Visit, *, now: date
         detail="Only the person who leads the team, "
         "or their representative, can agree to pay for extra time, and never for their own.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     assert_not_locked(session, visit)
     if session.scalar(select(ExtraTimeApproval).where(ExtraTimeApproval.visit_id == visit.id)):
         return
@@ -413,7 +414,8 @@ def approve_period(
         detail="Only the person who leads the team, or their representative, can approve pay, "
         "and nobody can approve their own.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if period.status == "approved":
         raise Conflict("This has already been approved.")
     if not period.lines:

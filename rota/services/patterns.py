@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.clock import zone
-from coop.errors import Invalid
+from coop.errors import Forbidden, Invalid
 from coop.models import User
 from coop.services import audit
 from rota import policy
@@ -76,7 +76,8 @@ def create_pattern(
         detail="Only the person who leads the team, their representative or the "
         "rota holder can plan visits.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     errors: dict[str, list[str]] = {}
     if frequency not in PATTERN_FREQUENCIES:
         errors["frequency"] = ["Please choose weekly or fortnightly."]
@@ -208,11 +209,11 @@ def end_pattern_from(session: Session, s: Standing, visit: Visit, *, now: dateti
     """ "This and the ones after": end the visit's pattern the day before it and cancel its
     visits from this one on, so that a new pattern can take over. Audits `pattern.ended`."""
     require(policy.can_change_visit(s, visit), detail="This visit cannot be changed.")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if visit.pattern_id is None:
         raise Invalid("This visit is not part of a repeating pattern.")
-    pattern = session.get(Pattern, visit.pattern_id)
-    assert pattern is not None
+    pattern = session.get_one(Pattern, visit.pattern_id)
     from_day = (visit.occurrence_at or visit.starts_at).astimezone(zone()).date()
     pattern.ends_on = from_day - timedelta(days=1)
     later = list(

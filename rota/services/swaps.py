@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coop.clock import describe_span
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
 from rota import policy
@@ -84,7 +84,8 @@ def ask_swap(
         hidden=not policy.can_view_rota(s),
         detail="Only the person booked for a visit can ask someone to swap it.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if to_user_id == s.user.id:
         raise Invalid(
             "The swap was not asked.",
@@ -132,8 +133,7 @@ def find_swap(
     swap = session.get(Swap, swap_id)
     if swap is None or user is None:
         raise NotFound("We could not find that swap.")
-    team = session.get(Team, swap.visit.team_id)
-    assert team is not None
+    team = session.get_one(Team, swap.visit.team_id)
     s = standing(session, user, team, now)
     if not (policy.can_view_rota(s) or user.id in (swap.from_user_id, swap.to_user_id)):
         raise NotFound("We could not find that swap.")
@@ -147,7 +147,8 @@ def answer_swap(session: Session, s: Standing, swap: Swap, *, yes: bool, now: da
         s.user is not None and swap.to_user_id == s.user.id,
         detail="Only the person asked can answer this swap.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if yes:
         _bookable_member(session, s.team, s.user.id, now)
     _advance(session, swap, "asked", status="accepted" if yes else "declined", answered_at=now)
@@ -182,7 +183,8 @@ def withdraw_swap(session: Session, s: Standing, swap: Swap, *, now: datetime) -
         s.user is not None and swap.from_user_id == s.user.id,
         detail="Only the person who asked for the swap can take it back.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if swap.status not in PENDING:
         raise Conflict("This swap has already been settled.")
     _advance(session, swap, swap.status, status="withdrawn", answered_at=now)
@@ -204,7 +206,8 @@ def approve_swap(
         detail="Only the person who leads the team, their representative or the rota holder "
         "can approve a swap.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     actor = s.user
     if swap.status != "accepted":
         raise Conflict(

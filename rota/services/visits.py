@@ -10,7 +10,7 @@ from types import EllipsisType
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit, inbox
 from rota import policy
@@ -122,7 +122,8 @@ def plan_visit(
         detail="Only the person who leads the team, their representative or the "
         "rota holder can plan visits.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     _validate_times(starts_at, ends_at, kind)
     worker = _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
     visit = Visit(
@@ -184,8 +185,7 @@ def find_visit(
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound("We could not find that visit.")
-    team = session.get(Team, visit.team_id)
-    assert team is not None
+    team = session.get_one(Team, visit.team_id)
     # Not `find_team`: someone who has left the team keeps read-only access to their own visits.
     s = standing(session, user, team, now)
     if not policy.can_view_rota(s) and not (user is not None and visit.worker_id == user.id):
@@ -215,7 +215,8 @@ def answer_visit(session: Session, s: Standing, visit: Visit, *, yes: bool, now:
         policy.can_answer_visit(s, visit),
         detail="Only the person the visit was offered to can answer it.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     _conditional(
         session, visit, ("offered",), status="accepted" if yes else "declined", updated_at=now
     )
@@ -243,7 +244,8 @@ def join_visit(session: Session, s: Standing, visit: Visit, *, now: datetime) ->
         hidden=not policy.can_view_rota(s),
         detail="Only people the team can book can join a visit, and only while it is open.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     user = s.user
     lock_people(session, [user.id])
     check_free(session, user, visit.starts_at, visit.ends_at)
@@ -277,7 +279,8 @@ def change_visit(
     afresh; `worker_id=None` makes it open. Raises Forbidden, Invalid, DoubleBooking, or Conflict
     if it changed meanwhile. Audits `visit.changed` with the fields changed."""
     require(policy.can_change_visit(s, visit), detail="This visit cannot be changed.")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     assert_not_locked(session, visit)
     new_start, new_end = starts_at or visit.starts_at, ends_at or visit.ends_at
     _validate_times(new_start, new_end, visit.kind)
@@ -359,7 +362,8 @@ def cancel_visit(
 ) -> Visit:
     """Cancel a visit and tell the person booked. Audits `visit.cancelled`."""
     require(policy.can_change_visit(s, visit), detail="This visit cannot be cancelled.")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     assert_not_locked(session, visit)
     _conditional(
         session,

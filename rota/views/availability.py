@@ -186,7 +186,8 @@ def set_my_availability() -> ResponseReturnValue:
 def add_my_leave() -> ResponseReturnValue:
     form = LeaveForm()
     if form.validate_on_submit():
-        assert form.first_day.data and form.last_day.data
+        if not (form.first_day.data and form.last_day.data):
+            raise Invalid("Please fill in every part of the form.")
         try:
             availability.add_leave(
                 current_session(),
@@ -262,7 +263,8 @@ def pause_visits(team_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.first_day.data = local(now()).date()
     if request.method == "POST" and form.validate_on_submit():
-        assert form.first_day.data and form.last_day.data
+        if not (form.first_day.data and form.last_day.data):
+            raise Invalid("Please fill in every part of the form.")
         first, last, reason = form.first_day.data, form.last_day.data, form.reason.data or ""
         try:
             if request.form.get("confirmed") == "yes":
@@ -305,7 +307,8 @@ def end_pause(team_id: int, pause_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.last_day.data = max(pause.first_day, local(now()).date() - timedelta(days=1))
     if request.method == "POST" and form.validate_on_submit():
-        assert form.last_day.data
+        if not (form.last_day.data):
+            raise Invalid("Please fill in every part of the form.")
         try:
             availability.end_pause_early(session, s, pause, last_day=form.last_day.data, now=now())
         except Invalid as exc:

@@ -19,7 +19,7 @@ from wtforms import BooleanField, DateField, DecimalField, SelectChoice, SelectF
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coop.db import current_session
-from coop.errors import DomainError
+from coop.errors import DomainError, NotFound
 from coop.models import User
 from coop.registries import DashboardPanel
 from coop.views.forms import apply_errors
@@ -308,8 +308,9 @@ def pay_rate(team_id: int, worker_id: int) -> ResponseReturnValue:
     session = current_session()
     employment = money.employment_in(session, worker_id, team_id)
     team = session.get(Team, team_id)
-    require(team is not None and policy.can_set_pay_rate(_me(), worker_id, employment), hidden=True)
-    assert team is not None
+    if team is None:
+        raise NotFound("We could not find that page.")
+    require(policy.can_set_pay_rate(_me(), worker_id, employment), hidden=True)
     form = RateForm()
     status = 200
     if request.method == "GET":

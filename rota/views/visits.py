@@ -368,9 +368,7 @@ def _change_form(visit: Visit, formdata: Any = None) -> ChangeForm:
 
 
 def _team_of(visit: Visit) -> Team:
-    team = current_session().get(Team, visit.team_id)
-    assert team is not None
-    return team
+    return current_session().get_one(Team, visit.team_id)
 
 
 @bp.route("/rota/visits/<id:visit_id>/change", methods=["GET", "POST"])
@@ -396,7 +394,8 @@ def change_visit(visit_id: int) -> ResponseReturnValue:
 
 
 def _change_just_this(s: Standing, visit: Visit, form: ChangeForm) -> None:
-    assert form.day.data and form.start.data and form.minutes.data
+    if not (form.day.data and form.start.data and form.minutes.data):
+        raise Invalid("Please fill in every part of the form.")
     starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone())
     planned = visits.change_visit(
         current_session(),
@@ -415,10 +414,10 @@ def _change_just_this(s: Standing, visit: Visit, form: ChangeForm) -> None:
 def _change_this_and_after(s: Standing, visit: Visit, form: ChangeForm) -> None:
     """End the pattern from this visit's day, then a new pattern from that day takes over with
     the new time, length, person and notes, on the same days of the week."""
-    assert form.start.data and form.minutes.data
+    if not (form.start.data and form.minutes.data):
+        raise Invalid("Please fill in every part of the form.")
     session = current_session()
-    old = session.get(Pattern, visit.pattern_id)
-    assert old is not None
+    old = session.get_one(Pattern, visit.pattern_id)
     day = (visit.occurrence_at or visit.starts_at).astimezone(zone()).date()
     if form.day.data != visit.starts_at.astimezone(zone()).date():
         raise Invalid(
@@ -557,7 +556,8 @@ def plan_visit(team_id: int) -> ResponseReturnValue:
         form.day.data = _day_arg("day", now().astimezone(zone()).date() + timedelta(days=1))
     form.worker_id.choices = _people_choices(current_session(), s.team)
     if request.method == "POST" and form.validate_on_submit():
-        assert form.day.data and form.start.data and form.minutes.data
+        if not (form.day.data and form.start.data and form.minutes.data):
+            raise Invalid("Please fill in every part of the form.")
         starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone())
         try:
             planned = visits.plan_visit(
@@ -595,7 +595,8 @@ def new_pattern(team_id: int) -> ResponseReturnValue:
         form.starts_on.data = now().astimezone(zone()).date() + timedelta(days=1)
     form.worker_id.choices = _people_choices(current_session(), s.team)
     if request.method == "POST" and form.validate_on_submit():
-        assert form.start.data and form.minutes.data and form.starts_on.data
+        if not (form.start.data and form.minutes.data and form.starts_on.data):
+            raise Invalid("Please fill in every part of the form.")
         try:
             _pattern, notes = patterns.create_pattern(
                 current_session(),
@@ -636,8 +637,7 @@ def my_visits() -> ResponseReturnValue:
     teams = {t.id: t for t in teams_of(session, me, moment)}
     for v in found:
         if v.team_id not in teams:
-            team = session.get(Team, v.team_id)
-            assert team is not None
+            team = session.get_one(Team, v.team_id)
             teams[team.id] = team
     return render_template(
         "rota/my_visits.html",

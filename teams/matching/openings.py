@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.errors import Invalid, NotFound
+from coop.errors import Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
 from teams.matching import policy
@@ -102,7 +102,8 @@ def create_opening(
     """Open a place on the team. Raises Forbidden unless the person leads the team, Invalid
     with a message per field. Audits `opening.created`."""
     require(policy.can_manage_openings(s))
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     opening = Opening(
         team_id=s.team.id,
         status="open",

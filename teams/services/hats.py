@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import User
 from coop.services import audit
 from coop.services.mail import queue_mail
@@ -56,7 +56,8 @@ def offer_hat(
         if hat == "representative"
         else None,
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     membership = find_membership(session, s, membership_id)
     errors: dict[str, list[str]] = {}
     if membership.status != "active":
@@ -74,9 +75,8 @@ def offer_hat(
             errors["legal_reference"] = [
                 "Please give the reference, e.g. the Office of the Public Guardian's."
             ]
-    if errors:
+    if errors or review_on is None:
         raise Invalid("The hat was not offered.", errors=errors)
-    assert review_on is not None
     if session.scalar(
         select(Hat.id).where(
             Hat.membership_id == membership.id,
@@ -157,7 +157,8 @@ def answer_hat(
     """The member accepts or declines a hat offered to them. Audits `hat.accepted`/`hat.declined`."""
     row = find_hat(session, s, membership_id, hat)
     require(policy.can_answer_hat(s, row), detail="Only the person offered a hat can accept it.")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     _change(
         session,
         row,
@@ -191,7 +192,8 @@ def take_back_hat(
         if hat == "representative"
         else None,
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     _change(
         session,
         row,
@@ -222,7 +224,8 @@ def put_down_hat(
     require(
         policy.can_put_down_hat(s, row), detail="Only the person wearing a hat can put it down."
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     _change(
         session,
         row,
@@ -250,7 +253,8 @@ def check_representative(session: Session, s: Standing, hat_id: int, *, now: dat
     require(
         policy.can_check_representative(s), detail="Only a facilitator can check a representative."
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     row = session.get(Hat, hat_id)
     if (
         row is None

@@ -122,12 +122,12 @@ def invite(
     days. Returns the membership (status `invited`) and the link's token. Raises Forbidden,
     Invalid or Conflict (already in the team). Audits `member.invited`."""
     require(policy.can_invite(s))
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     address = normalise_email(email)
     errors = _validate_invite(name, address, kind, employment)
-    if errors:
+    if errors or address is None:
         raise Invalid("The invitation was not sent.", errors=errors)
-    assert address is not None
     existing_user = session.scalar(select(User).where(User.email == address))
     clash = session.scalar(
         select(Membership.id).where(
@@ -288,7 +288,8 @@ def propose(
     """An introducer suggests someone; the leader decides. Raises Forbidden or Invalid. Audits
     `member.proposed`."""
     require(policy.can_propose(s), detail="Only the team's introducer can suggest people.")
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     address = normalise_email(email)
     errors = _validate_invite(name, address, kind, "independent")
     if not reason.strip():
@@ -343,7 +344,8 @@ def decide_proposal(
     """The leader says yes (an invitation goes out) or "not now" to a suggestion. Conditional,
     so two answers do one thing. Audits `member.proposal_decided`."""
     require(policy.can_decide_proposals(s))
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     proposal = session.get(MemberProposal, proposal_id)
     if proposal is None or proposal.team_id != s.team.id:
         raise NotFound("We could not find that suggestion.")
@@ -439,7 +441,8 @@ def update_member(
         changed.append("is_contact")
     session.flush()
     if changed:
-        assert s.user is not None
+        if s.user is None:
+            raise Forbidden("Please sign in first.")
         audit.record(
             session,
             s.user,
@@ -487,7 +490,8 @@ def remove_member(
         if membership.user_id == s.team.leader_id
         else None,
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     was_active = membership.status == "active"
     membership.status = "left" if was_active else "declined"
     membership.leaves_at, membership.removed_by_id, membership.invite_digest = now, s.user.id, None
@@ -586,7 +590,8 @@ def leave(
     leave a handover note. Sends `member_left`. Raises Forbidden or Invalid. Audits
     `member.leaving`."""
     require(policy.can_leave(s), detail="The person who leads the team cannot leave it.")
-    assert s.membership is not None and s.user is not None
+    if s.user is None or s.membership is None:
+        raise Forbidden("Only a member of the team can do that.")
     errors: dict[str, list[str]] = {}
     if leaves_at < now - timedelta(minutes=1):
         errors["leaves_at"] = ["Please choose today or a later date."]

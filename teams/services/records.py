@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from coop.errors import Conflict, Invalid, NotFound
+from coop.errors import Conflict, Forbidden, Invalid, NotFound
 from coop.models import AccessEvent, User
 from coop.services import audit
 from teams import policy
@@ -54,7 +54,8 @@ class PlanConflict(Conflict):
 def _log_outside_read(session: Session, s: Standing, what: str, now: datetime) -> None:
     if not policy.reads_from_outside(s):
         return
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     basis = s.outside_access or "regulatory"
     reason = None
     if basis == "emergency":
@@ -91,16 +92,16 @@ def grant_access(
     """The leader lets a facilitator see their records until a date. Every read is still logged.
     Audits `access.granted`."""
     require(policy.can_grant_access(s))
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     person = session.get(User, facilitator_id)
     errors: dict[str, list[str]] = {}
     if person is None or not person.active or not person.has_role("facilitator"):
         errors["facilitator_id"] = ["Please choose a facilitator."]
     if until is None or until <= now.date() or until > now.date() + timedelta(days=92):
         errors["until"] = ["Please choose a date after today and within three months."]
-    if errors:
+    if errors or until is None:
         raise Invalid("Access was not granted.", errors=errors)
-    assert until is not None
     ends = datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC)
     grant = RecordsAccess(
         team_id=s.team.id,
@@ -143,7 +144,8 @@ def grants(session: Session, s: Standing, now: datetime) -> list[RecordsAccess]:
 def revoke_access(session: Session, s: Standing, access_id: int, *, now: datetime) -> None:
     """The leader ends a facilitator's access (or an emergency opening) now. Audits `access.revoked`."""
     require(policy.can_grant_access(s))
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     grant = session.get(RecordsAccess, access_id)
     if grant is None or grant.team_id != s.team.id or grant.revoked_at is not None:
         raise NotFound("We could not find that access.")
@@ -170,7 +172,8 @@ def open_emergency_access(
         policy.can_open_emergency_access(s),
         detail="Only a facilitator outside the team can do that.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     if len(reason.strip()) < 10:
         raise Invalid(
             "Please write why this is an emergency.",
@@ -243,9 +246,8 @@ def hold_access_event(
         errors["reason"] = ["Please record why this entry is held back."]
     if until is None or until <= now.date():
         errors["until"] = ["Please choose a review date after today."]
-    if errors:
+    if errors or until is None:
         raise Invalid("The entry was not held back.", errors=errors)
-    assert until is not None
     event.held_until = datetime.combine(until, time(0), tzinfo=UTC)
     event.hold_reason, event.held_by_id = reason.strip()[:2000], actor.id
     session.flush()
@@ -299,7 +301,8 @@ def save_plan(
         hidden=not policy.can_view_records(s),
         detail="Only the person who leads the team, their representative or the plan holder can edit the plan.",
     )
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     sections = clean_sections(raw)
     plan = session.scalar(select(SupportPlan).where(SupportPlan.team_id == s.team.id))
     if plan is None:
@@ -402,7 +405,8 @@ def visible_notes(session: Session, s: Standing) -> list[Note]:
     """The notes this person may read: all of them for the leader and representative; their own
     and those they were named on for anyone else. Others do not learn that a note exists."""
     require(s.is_member, hidden=True)
-    assert s.user is not None and s.membership is not None
+    if s.user is None or s.membership is None:
+        raise Forbidden("Only a member of the team can do that.")
     query = select(Note).where(Note.team_id == s.team.id)
     if not s.leads:
         query = query.where(
@@ -423,7 +427,8 @@ def add_note(
     always can). Raises Forbidden or Invalid. Audits `note.added` with the readers' membership
     ids, never the text."""
     require(policy.can_write_note(s), hidden=not s.is_member)
-    assert s.user is not None
+    if s.user is None:
+        raise Forbidden("Please sign in first.")
     body = body.replace("\r\n", "\n").strip()
     errors: dict[str, list[str]] = {}
     if not body:

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from coop.errors import Forbidden, NotFound
+from coop import errors
+from coop.errors import NotFound
 from coop.models import User
 from teams import policy
 from teams.models import Hat, Membership, RecordsAccess, Team
@@ -73,12 +74,15 @@ def find_team(session: Session, user: User | None, team_id: int, now: datetime) 
 
 
 def require(allowed: bool, *, hidden: bool = False, detail: str | None = None) -> None:
-    """Refuse an action the person may not take: 404 for a thing they may not even see
+    """`coop.errors.require` in a team's words: 404 for a thing the person may not even see
     (`hidden`), 403 for an action on something they can see."""
-    if allowed:
-        return
-    if hidden:
-        raise NotFound(detail or "We could not find that.")
-    raise Forbidden(
-        detail or "Only the person who leads the team, or someone they trust with it, can do that."
+    errors.require(
+        allowed,
+        hidden=hidden,
+        detail=detail
+        or (
+            "We could not find that."
+            if hidden
+            else "Only the person who leads the team, or someone they trust with it, can do that."
+        ),
     )

@@ -138,9 +138,8 @@ def plan_compare(team_id: int) -> ResponseReturnValue:
     # The versions come from plan_versions, which logs a read from outside the team.
     versions = {v.version: v for v in records.plan_versions(current_session(), s, now())}
     a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-    if a not in versions or b not in versions:
+    if a is None or b is None or a not in versions or b not in versions:
         raise NotFound("We could not find those versions of the plan.")
-    assert a is not None and b is not None
     older, newer = versions[min(a, b)], versions[max(a, b)]
     return render_template(
         "teams/plan_compare.html",

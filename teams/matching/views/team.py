@@ -359,7 +359,8 @@ def record_check(worker_id: int) -> ResponseReturnValue:
     require(policy.can_record_checks(_me()), hidden=True)
     form = CheckForm(prefix="check")
     if form.validate_on_submit():
-        assert form.checked_on.data is not None  # InputRequired
+        if not (form.checked_on.data is not None):  # InputRequired
+            raise Invalid("Please fill in every part of the form.")
         try:
             vetting.record_check(
                 current_session(),
