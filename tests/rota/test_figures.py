@@ -5,13 +5,17 @@ A visit counts when it was delivered: arrival and leaving recorded, or its log c
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rota.services import figures
+from coop.clock import local
+from rota.models import LIVE_STATES, ExtraTimeApproval
+from rota.services import figures, money
 from tests.conftest import NOW
 from tests.rota.money_world import MoneyWorld, add_team, add_visit, build
+from tests.test_db import Statements
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -121,3 +125,75 @@ def test_the_dashboard_panel_shows_the_figures_to_facilitators(
     assert "In all: 10 h 40 min over 11 visits." in text
     assert "Cara's team: 5 h over 5 visits" in text
     assert "Bob's team" not in text and "Margaret's team: " not in text
+
+
+def test_the_databases_minutes_are_the_pay_rules_minutes(session):
+    """The figures' SQL holds to `money.minutes_paid` itself: a few hundred random visits (times
+    a little early, late, short and long, some with extra time approved; logs confirmed or
+    not; a few cancelled), counted by the database and by the pay rule, month by month and
+    team by team. Times are to the millisecond, as SQLite keeps them."""
+    world = build(session)
+    team_b = add_team(session, world, "Bob's team", "Bob Baker", {"emma": "employed"})
+    rng = random.Random(20261125)
+    start = datetime(2026, 8, 20, 6, 0, tzinfo=UTC)
+    visits = []
+    for i in range(360):
+        planned = rng.choice([15, 30, 45, 60, 90])
+        begins = start + timedelta(hours=5 * i)  # apart, so nobody is booked twice at once
+        shape = rng.random()
+        if shape < 0.5:
+            arrived = begins + timedelta(milliseconds=rng.randrange(-900_000, 900_000))
+            left = arrived + timedelta(milliseconds=rng.randrange(-60_000, (planned + 40) * 60_000))
+            extra = {"status": "done", "arrived": arrived, "left": left}
+        elif shape < 0.8:
+            extra = {"status": "done", "log": rng.choice(["confirmed", "written"])}
+        elif shape < 0.9:
+            extra = {"status": "cancelled", "cancelled_at": begins - timedelta(hours=2)}
+        else:
+            extra = {}
+        worker, team = rng.choice([("emma", team_b), ("ivan", None), ("representative", None)])
+        visit = add_visit(session, world, worker, begins, planned, team=team, **extra)
+        if rng.random() < 0.3:
+            session.add(
+                ExtraTimeApproval(
+                    visit_id=visit.id, approved_by_id=world.people["leader"].id, approved_at=NOW
+                )
+            )
+        visits.append(visit)
+    session.flush()
+
+    paid = money.charges(session, visits)
+    by_the_rule: dict[tuple[str, int], list[int]] = {}
+    for visit in visits:
+        if visit.id in paid and visit.status in LIVE_STATES:
+            key = (f"{local(visit.starts_at):%Y-%m}", visit.team_id)
+            by_the_rule.setdefault(key, []).append(paid[visit.id].minutes)
+    counted = {
+        (month.month, team.id): (figure.numerator, figure.denominator)
+        for month in figures.hours_delivered(session, NOW, months=4)
+        for team, figure in month.by_team
+    }
+    assert counted == {key: (sum(m), len(m)) for key, m in by_the_rule.items()}
+    assert len(counted) == 8  # four months, two teams: every case above was counted somewhere
+
+
+def test_the_figures_take_the_same_few_statements_however_many_visits_there_are(db, session):
+    """One statement for continuity, and two a month for hours (the sums, then the teams'
+    names): the database adds the visits up, so a busier co-op costs no more statements."""
+    world = build(session)
+    counts = []
+    for visits in (5, 50):
+        for i in range(visits):
+            begins = datetime(2026, 11, 1, 6, tzinfo=UTC) + timedelta(
+                hours=3 * (i + len(counts) * 60)
+            )
+            add_visit(session, world, "ivan", begins, 60, status="done", log="confirmed")
+        session.flush()
+        seen = Statements(db.engine)
+        try:
+            figures.continuity(session, NOW)
+            figures.hours_delivered(session, NOW)
+        finally:
+            seen.remove()
+        counts.append(len(seen.sql))
+    assert counts == [1 + 2 * 3, 1 + 2 * 3]
