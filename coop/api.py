@@ -61,7 +61,6 @@ _NAMES = {
 me_blp = api_blueprint("me", __name__, "You: your account and personal API tokens.")
 
 
-@me_blp.route("/me")
 class Me(MethodView):
     decorators = [login_required]
 
@@ -72,7 +71,6 @@ class Me(MethodView):
         return current_user
 
 
-@me_blp.route("/me/tokens")
 class MyTokens(MethodView):
     decorators = [login_required]
 
@@ -83,7 +81,6 @@ class MyTokens(MethodView):
         return tokens.tokens_of(current_session(), current_user)
 
 
-@me_blp.route("/me/tokens/<id:token_id>")
 class MyToken(MethodView):
     decorators = [login_required]
 
@@ -102,7 +99,9 @@ def init_api(app: Flask) -> CarecoopApi:
     )
     api.init_app(app)
     app.extensions["carecoop.api"] = api
-    api.register_blueprint(me_blp)
+    from coop import blueprint  # the URL rules, `me_blp`'s among them
+
+    api.register_blueprint(blueprint.API)
     return api
 
 

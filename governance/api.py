@@ -58,7 +58,6 @@ def _user() -> Any:
     return current_user._get_current_object()
 
 
-@blp.route("/members")
 class Members(MethodView):
     decorators = [login_required]
 
@@ -96,7 +95,6 @@ class Members(MethodView):
         )
 
 
-@blp.route("/members/<id:member_id>")
 class MemberResource(MethodView):
     decorators = [login_required]
 
@@ -132,7 +130,6 @@ class MemberResource(MethodView):
         return member or register.get_member(session, actor, member_id, now=moment)
 
 
-@blp.route("/proposals")
 class Proposals(MethodView):
     decorators = [login_required]
 
@@ -150,7 +147,6 @@ class Proposals(MethodView):
         return proposals.create_proposal(current_session(), _user(), now=now(), **data)
 
 
-@blp.route("/proposals/<id:proposal_id>")
 class ProposalResource(MethodView):
     decorators = [login_required]
 
@@ -160,7 +156,6 @@ class ProposalResource(MethodView):
         return proposals.get_proposal(current_session(), _user(), proposal_id, now=now())
 
 
-@blp.route("/proposals/<id:proposal_id>/open")
 class ProposalOpen(MethodView):
     decorators = [login_required]
 
@@ -171,7 +166,6 @@ class ProposalOpen(MethodView):
         return proposals.open_proposal(current_session(), _user(), proposal_id, now=now())
 
 
-@blp.route("/proposals/<id:proposal_id>/registration")
 class ProposalRegistration(MethodView):
     decorators = [login_required]
 
@@ -182,7 +176,6 @@ class ProposalRegistration(MethodView):
         return proposals.mark_registered(current_session(), _user(), proposal_id, now=now())
 
 
-@blp.route("/proposals/<id:proposal_id>/ballot")
 class MyBallot(MethodView):
     decorators = [login_required]
 
@@ -205,7 +198,6 @@ class MyBallot(MethodView):
         )
 
 
-@blp.route("/proposals/<id:proposal_id>/ballots/<id:member_id>")
 class OthersBallot(MethodView):
     decorators = [login_required]
 
@@ -247,7 +239,6 @@ class OthersBallot(MethodView):
         )
 
 
-@blp.route("/recorded-ballots/<id:recorded_id>/countersign")
 class Countersign(MethodView):
     decorators = [login_required]
 
@@ -265,7 +256,6 @@ class Countersign(MethodView):
         )
 
 
-@blp.route("/proposals/<id:proposal_id>/result")
 class ResultResource(MethodView):
     decorators = [login_required]
 
@@ -276,7 +266,6 @@ class ResultResource(MethodView):
         return results.result_view(current_session(), _user(), proposal_id, key=_key(), now=now())
 
 
-@blp.route("/proposals/<id:proposal_id>/log")
 class LogResource(MethodView):
     decorators = [login_required]
 
@@ -287,7 +276,6 @@ class LogResource(MethodView):
         return results.log_view(current_session(), _user(), proposal_id, now=now())["entries"]
 
 
-@blp.route("/proxies")
 class Proxies(MethodView):
     decorators = [login_required]
 
@@ -331,7 +319,6 @@ def _meeting_out(meeting: Any) -> dict[str, Any]:
     }
 
 
-@blp.route("/meetings")
 class Meetings(MethodView):
     decorators = [login_required]
 
@@ -343,7 +330,6 @@ class Meetings(MethodView):
         return [_meeting_out(m) for m in found]
 
 
-@blp.route("/meetings/<id:meeting_id>")
 class MeetingResource(MethodView):
     decorators = [login_required]
 
@@ -354,7 +340,6 @@ class MeetingResource(MethodView):
         return _meeting_out(meetings.get_meeting(current_session(), _user(), meeting_id, now=now()))
 
 
-@blp.route("/elections")
 class Elections(MethodView):
     decorators = [login_required]
 
@@ -365,7 +350,6 @@ class Elections(MethodView):
         return elections.visible_elections(current_session(), _user(), now=now())
 
 
-@blp.route("/elections/<id:election_id>")
 class ElectionResource(MethodView):
     decorators = [login_required]
 
@@ -375,7 +359,6 @@ class ElectionResource(MethodView):
         return elections.get_election(current_session(), _user(), election_id, now=now())
 
 
-@blp.route("/elections/<id:election_id>/ballot")
 class ElectionBallotResource(MethodView):
     decorators = [login_required]
 
@@ -390,7 +373,6 @@ class ElectionBallotResource(MethodView):
         )
 
 
-@blp.route("/elections/<id:election_id>/result")
 class ElectionResultResource(MethodView):
     decorators = [login_required]
 

@@ -14,14 +14,14 @@ def init_app(app: Flask) -> None:
     history words, care activity and demo."""
     from coop import extension
     from coop.api import register_api_blueprint
-    from rota import api, demo, policy, views
+    from rota import blueprint, demo, policy
     from rota.services import budget, day_to_day, eligibility, patterns, working_time
     from rota.views import money
     from teams.views import TeamTab, register_history_words, register_team_tab
 
     registry = extension.of(app).registry
-    app.register_blueprint(views.bp)
-    register_api_blueprint(app, api.blp)
+    app.register_blueprint(blueprint.PAGES)
+    register_api_blueprint(app, blueprint.API)
     registry.extend(
         settings=(*working_time.SETTINGS, *budget.SETTINGS, *day_to_day.SETTINGS),
         tick_jobs=(

@@ -18,7 +18,7 @@ from coop.models import User
 from coop.schemas import ProblemSchema
 from coop.web import PROBLEM_JSON, now, signed_in_user, writes
 from teams import policy
-from teams.models import HATS, PLAN_SECTIONS, Membership, SupportPlan, Team
+from teams.models import PLAN_SECTIONS, Membership, SupportPlan, Team
 from teams.policy import Standing
 from teams.schemas import (
     HatOfferSchema,
@@ -46,8 +46,6 @@ blp = api_blueprint(
     "teams_api", __name__, "Care teams: members, hats, the support plan, notes and the access log."
 )
 
-HAT = f"<any({', '.join(HATS)}):hat>"
-MEMBER = "/teams/<id:team_id>/members/<id:membership_id>"
 ETAG_HEADER = {
     "ETag": {
         "description": 'The plan\'s version, quoted: `"3"`. Send it back as `If-Match`.',
@@ -84,7 +82,6 @@ def _team_out(team: Team) -> dict[str, Any]:
 # Teams -----------------------------------------------------------------------------------------
 
 
-@blp.route("/teams")
 class Teams(MethodView):
     decorators = [login_required]
 
@@ -111,7 +108,6 @@ class Teams(MethodView):
         return _team_out(team)
 
 
-@blp.route("/teams/<id:team_id>")
 class TeamResource(MethodView):
     decorators = [login_required]
 
@@ -125,7 +121,6 @@ class TeamResource(MethodView):
 # Members ---------------------------------------------------------------------------------------
 
 
-@blp.route("/teams/<id:team_id>/members")
 class Members(MethodView):
     decorators = [login_required]
 
@@ -155,7 +150,6 @@ class Members(MethodView):
         return membership
 
 
-@blp.route("/teams/<id:team_id>/proposals")
 class Proposals(MethodView):
     decorators = [login_required]
 
@@ -183,7 +177,6 @@ class Proposals(MethodView):
         )
 
 
-@blp.route(MEMBER)
 class MemberResource(MethodView):
     decorators = [login_required]
 
@@ -212,7 +205,6 @@ class MemberResource(MethodView):
 # Hats ------------------------------------------------------------------------------------------
 
 
-@blp.route(f"{MEMBER}/hats")
 class Hats(MethodView):
     decorators = [login_required]
 
@@ -235,7 +227,6 @@ class Hats(MethodView):
         )
 
 
-@blp.route(f"{MEMBER}/hats/{HAT}")
 class HatResource(MethodView):
     decorators = [login_required]
 
@@ -258,7 +249,6 @@ def _answer_hat(team_id: int, membership_id: int, hat: str, *, yes: bool) -> Any
     )
 
 
-@blp.route(f"{MEMBER}/hats/{HAT}/accept")
 class HatAccept(MethodView):
     decorators = [login_required]
 
@@ -269,7 +259,6 @@ class HatAccept(MethodView):
         return _answer_hat(team_id, membership_id, hat, yes=True)
 
 
-@blp.route(f"{MEMBER}/hats/{HAT}/decline")
 class HatDecline(MethodView):
     decorators = [login_required]
 
@@ -283,7 +272,6 @@ class HatDecline(MethodView):
 # Invitations -----------------------------------------------------------------------------------
 
 
-@blp.route("/invitations/<string:token>/accept")
 class InvitationAccept(MethodView):
     decorators = [login_required]
 
@@ -295,7 +283,6 @@ class InvitationAccept(MethodView):
         return members.accept_invitation(current_session(), _user(), token, now=now())
 
 
-@blp.route("/invitations/<string:token>/decline")
 class InvitationDecline(MethodView):
     decorators = [login_required]
 
@@ -359,7 +346,6 @@ def _plan_conflict(exc: records.PlanConflict) -> Response:
     )
 
 
-@blp.route("/teams/<id:team_id>/plan")
 class Plan(MethodView):
     # A read from outside the team writes an AccessEvent: begin as a write transaction.
     decorators = [login_required, writes]
@@ -415,7 +401,6 @@ class Plan(MethodView):
         return _plan_out(plan), 200, _etag(plan.version)
 
 
-@blp.route("/teams/<id:team_id>/plan/versions")
 class PlanVersions(MethodView):
     decorators = [login_required, writes]
 
@@ -427,7 +412,6 @@ class PlanVersions(MethodView):
         return records.plan_versions(current_session(), _team(team_id), now())
 
 
-@blp.route("/teams/<id:team_id>/plan/versions/<id:version>")
 class PlanVersion(MethodView):
     decorators = [login_required, writes]
 
@@ -442,7 +426,6 @@ class PlanVersion(MethodView):
 # Notes and the access log ----------------------------------------------------------------------
 
 
-@blp.route("/teams/<id:team_id>/notes")
 class Notes(MethodView):
     decorators = [login_required]
 
@@ -467,7 +450,6 @@ class Notes(MethodView):
         )
 
 
-@blp.route("/teams/<id:team_id>/access-log")
 class AccessLog(MethodView):
     decorators = [login_required]
 

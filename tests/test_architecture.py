@@ -395,3 +395,40 @@ def test_application_code_never_relies_on_assert() -> None:
         if isinstance(node, ast.Assert)
     ]
     assert found == []
+
+
+# One way to wire a domain -------------------------------------------------------------------------
+
+WIRED = ("coop", "teams", "teams/matching", "rota", "governance")
+
+
+def test_each_package_lists_its_url_rules_in_its_blueprint_module() -> None:
+    """A package's addresses are read in one place: its `blueprint.py`. No view registers its
+    own route by decorator."""
+    assert [p for p in WIRED if not (ROOT / p / "blueprint.py").is_file()] == []
+    by_decorator = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in ("coop", "teams", "rota", "governance")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        for decorator in node.decorator_list
+        if isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and decorator.func.attr in ("route", "get", "post", "put", "patch", "delete")
+    ]
+    assert by_decorator == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["teams/__init__.py", "teams/matching/setup.py", "rota/__init__.py", "governance/__init__.py"],
+)
+def test_each_domain_wires_itself_in_one_short_init_app(module: str) -> None:
+    tree = ast.parse((ROOT / module).read_text())
+    [init] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "init_app"]
+    assert init.end_lineno is not None
+    assert init.end_lineno - init.lineno + 1 <= 35, (
+        "keep init_app short: constants go beside what they describe"
+    )

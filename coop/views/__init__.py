@@ -18,10 +18,11 @@ from coop.services import mail, settings
 
 
 def init_views(app: Flask) -> None:
-    from coop.views import account, admin, auth, health, home, inbox
+    from coop import blueprint
+    from coop.views import auth
 
-    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, inbox.bp, health.bp):
-        app.register_blueprint(blueprint)
+    for pages in blueprint.PAGES:
+        app.register_blueprint(pages)
     carecoop = extension.of(app)
     registry = carecoop.registry
     # Sign-in attempts are limited per address, by this app's own limiter.

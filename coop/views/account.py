@@ -27,13 +27,11 @@ def _page(status: int = 200, **context: object) -> tuple[str, int]:
     ), status
 
 
-@bp.route("/")
 @login_required
 def index() -> tuple[str, int]:
     return _page()
 
 
-@bp.route("/password", methods=["POST"])
 @login_required
 def change_password() -> Response | tuple[str, int]:
     form = PasswordChangeForm(prefix="pw")
@@ -61,7 +59,6 @@ def change_password() -> Response | tuple[str, int]:
     return _page(422, password_form=form)
 
 
-@bp.route("/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere() -> Response:
     ConfirmForm()  # the CSRF check already ran; nothing else to read
@@ -71,7 +68,6 @@ def sign_out_everywhere() -> Response:
     return redirect(url_for("account.index"))
 
 
-@bp.route("/tokens", methods=["POST"])
 @login_required
 def create_token() -> tuple[str, int]:
     form = TokenForm(prefix="tok")
@@ -92,7 +88,6 @@ def create_token() -> tuple[str, int]:
     return _page(422, token_form=form)
 
 
-@bp.route("/tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int) -> Response | str:
     if request.method == "GET":

@@ -24,7 +24,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 
 
-@bp.route("/invite", methods=["GET", "POST"])
 @login_required
 def invite() -> Response | tuple[str, int]:
     require(policy.can_invite_staff(current_user), hidden=True)
@@ -59,7 +58,6 @@ def invite() -> Response | tuple[str, int]:
     ), status
 
 
-@bp.route("/invitations/<id:invitation_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_invitation(invitation_id: int) -> Response | str:
     require(policy.can_invite_staff(current_user), hidden=True)
@@ -78,7 +76,6 @@ def withdraw_invitation(invitation_id: int) -> Response | str:
     return redirect(url_for("admin.invite"))
 
 
-@bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings_page() -> Response | tuple[str, int]:
     require(policy.can_manage_settings(current_user), hidden=True)
@@ -133,7 +130,6 @@ def _parse_day(raw: str | None) -> datetime | None:
         return None
 
 
-@bp.route("/audit")
 @login_required
 def audit() -> str:
     require(policy.can_search_audit(current_user), hidden=True)
@@ -178,7 +174,6 @@ def audit() -> str:
     )
 
 
-@bp.route("/audit/<id:event_id>")
 @login_required
 def audit_event(event_id: int) -> str:
     require(policy.can_search_audit(current_user), hidden=True)

@@ -29,7 +29,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Response | str:
     """Sign in by e-mail address or username. Attempts are rate-limited per address (the
     app's limiter wraps this view: `coop.views.init_views`)."""
@@ -55,14 +54,12 @@ def sign_in() -> Response | str:
     return render_template("auth/sign_in.html", form=form, failed=failed)
 
 
-@bp.route("/sign-out", methods=["POST"])
 def sign_out() -> Response:
     logout_user()
     flash("You have signed out. Thank you for using Carecoop.", "success")
     return redirect(url_for("auth.sign_in"))
 
 
-@bp.route("/join/<token>", methods=["GET", "POST"])
 def join(token: str) -> Response | tuple[str, int]:
     session = current_session()
     invitation = accounts.find_invitation(session, token, now=now())
@@ -91,7 +88,6 @@ def join(token: str) -> Response | tuple[str, int]:
     return render_template("auth/join.html", form=form, invitation=invitation), status
 
 
-@bp.route("/reset", methods=["GET", "POST"])
 def reset_request() -> Response | str:
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -105,7 +101,6 @@ def reset_request() -> Response | str:
     return render_template("auth/reset_request.html", form=form)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Response | str | tuple[str, int]:
     session = current_session()
     accounts.find_reset(session, token, now=now())

@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
 
-@bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     db: Database = current().db
     try:

@@ -16,7 +16,6 @@ from coop.web import now
 bp = Blueprint("home", __name__)
 
 
-@bp.route("/")
 def index() -> str:
     if not current_user.is_authenticated:
         return render_template("home_public.html")
@@ -28,7 +27,6 @@ def index() -> str:
     )
 
 
-@bp.route("/dashboard")
 @login_required
 def dashboard() -> str:
     if not policy.can_view_dashboard(current_user):

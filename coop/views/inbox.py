@@ -36,13 +36,11 @@ def _unread_count() -> int | None:
     return count
 
 
-@bp.route("/inbox")
 @login_required
 def index() -> ResponseReturnValue:
     return render_template("inbox.html", notes=inbox.inbox(current_session(), _me()))
 
 
-@bp.route("/inbox/<id:notification_id>")
 @login_required
 @writes
 def open_message(notification_id: int) -> ResponseReturnValue:
@@ -51,14 +49,12 @@ def open_message(notification_id: int) -> ResponseReturnValue:
     return redirect(safe_next(note.link) or url_for("inbox.index"))
 
 
-@bp.route("/inbox/<id:notification_id>/read", methods=["POST"])
 @login_required
 def mark_read(notification_id: int) -> ResponseReturnValue:
     inbox.mark_read(current_session(), _me(), notification_id, now=now())
     return redirect(url_for("inbox.index"))
 
 
-@bp.route("/inbox/read-all", methods=["POST"])
 @login_required
 def read_all() -> ResponseReturnValue:
     done = inbox.mark_all_read(current_session(), _me(), now=now())

@@ -11,6 +11,7 @@ from flask_login import current_user
 from coop.db import current_session
 from coop.errors import Invalid
 from coop.models import User
+from coop.registries import HomeCard
 from coop.services import accounts
 from coop.web import now
 from governance import policy
@@ -107,7 +108,47 @@ def shows_meetings_card(user: User) -> bool:
     return policy.can_see_meetings(register.standing(current_session(), user, now()))
 
 
-# The pages register their routes on `bp` when imported.
-from governance.views import elections, meetings, membership, voting  # noqa: E402
-
-__all__ = ["bp", "elections", "meetings", "membership", "voting"]
+#: The co-op's cards on the home page, each for those it concerns.
+HOME_CARDS = (
+    HomeCard(
+        "coop_invitation",
+        "You can join the co-op",
+        "The support you have had means you can now become a member: an owner of the "
+        "co-op, with a vote.",
+        "governance.membership",
+        is_invited_to_join,
+        order=5,
+    ),
+    HomeCard(
+        "coop_membership",
+        "Your co-op membership",
+        "Join the co-op, or see your membership.",
+        "governance.membership",
+        shows_membership_card,
+        order=30,
+    ),
+    HomeCard(
+        "coop_votes",
+        "Votes and resolutions",
+        "Have your say on the co-op's decisions, and see the results.",
+        "governance.proposals_page",
+        shows_votes_card,
+        order=31,
+    ),
+    HomeCard(
+        "coop_meetings",
+        "Meetings and elections",
+        "The co-op's meetings, their agendas and minutes, and elections of directors.",
+        "governance.meetings_page",
+        shows_meetings_card,
+        order=31,
+    ),
+    HomeCard(
+        "coop_register",
+        "The register of members",
+        "Applications, the register and its export, and the register of officers.",
+        "governance.register_page",
+        shows_register_card,
+        order=32,
+    ),
+)

@@ -24,7 +24,7 @@ from governance import policy
 from governance.forms import REQUIRED
 from governance.models import SEAT_CLASSES
 from governance.services import elections, register
-from governance.views import bp, my_standing, render_page
+from governance.views import my_standing, render_page
 
 SEAT_LEGENDS = {
     "supported-advocate": "Directors who are supported or advocate members",
@@ -70,14 +70,12 @@ class NominationForm(FlaskForm):
     age_checked = BooleanField("I have checked their date of birth: they are 18 or over")
 
 
-@bp.route("/elections")
 @login_required
 def elections_page() -> Any:
     found = elections.visible_elections(current_session(), current_user, now=now())
     return render_page("elections/list.html", rows=found)
 
 
-@bp.route("/elections/new", methods=["GET", "POST"])
 @login_required
 def new_election() -> Any:
     session, moment = current_session(), now()
@@ -155,7 +153,6 @@ def _election_page(
     )
 
 
-@bp.route("/elections/<id:election_id>", methods=["GET", "POST"])
 @login_required
 def election(election_id: int) -> Any:
     if request.method == "GET":
@@ -177,7 +174,6 @@ def election(election_id: int) -> Any:
     return redirect(url_for("governance.election", election_id=election_id))
 
 
-@bp.route("/elections/<id:election_id>/candidates", methods=["POST"])
 @login_required
 def nominate(election_id: int) -> Any:
     require(policy.can_manage_elections(my_standing()), hidden=True)
@@ -208,7 +204,6 @@ def nominate(election_id: int) -> Any:
     return _election_page(election_id, 422, nomination=form)
 
 
-@bp.route("/elections/<id:election_id>/open", methods=["POST"])
 @login_required
 def open_election(election_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)
@@ -217,7 +212,6 @@ def open_election(election_id: int) -> BaseResponse:
     return redirect(url_for("governance.election", election_id=election_id))
 
 
-@bp.route("/elections/<id:election_id>/close", methods=["POST"])
 @login_required
 def close_election(election_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)
@@ -226,7 +220,6 @@ def close_election(election_id: int) -> BaseResponse:
     return redirect(url_for("governance.election_result", election_id=election_id))
 
 
-@bp.route("/elections/<id:election_id>/result")
 @login_required
 def election_result(election_id: int) -> Any:
     session, moment = current_session(), now()

@@ -32,7 +32,7 @@ from governance import policy
 from governance.forms import REQUIRED, choices
 from governance.models import Proposal
 from governance.services import meetings, register
-from governance.views import bp, my_standing, render_page
+from governance.views import my_standing, render_page
 
 KIND_WORDS = {"annual": "Annual general meeting", "general": "General meeting"}
 HOW_WORDS = {"in-person": "In person", "proxy": "By proxy"}
@@ -109,14 +109,12 @@ def _day(text: str) -> date | None:
         return None
 
 
-@bp.route("/meetings")
 @login_required
 def meetings_page() -> Any:
     found = meetings.visible_meetings(current_session(), current_user, now=now())
     return render_page("meetings/list.html", rows=found, kind_words=KIND_WORDS)
 
 
-@bp.route("/meetings/new", methods=["GET", "POST"])
 @login_required
 def new_meeting() -> Any:
     session, moment = current_session(), now()
@@ -214,13 +212,11 @@ def _meeting_page(meeting_id: int, status: int = 200, **forms: Any) -> Any:
     )
 
 
-@bp.route("/meetings/<id:meeting_id>")
 @login_required
 def meeting(meeting_id: int) -> Any:
     return _meeting_page(meeting_id)
 
 
-@bp.route("/meetings/<id:meeting_id>/agenda", methods=["POST"])
 @login_required
 def add_agenda_item(meeting_id: int) -> Any:
     require(policy.can_manage_meetings(my_standing()), hidden=True)
@@ -245,7 +241,6 @@ def add_agenda_item(meeting_id: int) -> Any:
     return _meeting_page(meeting_id, 422, agenda=form)
 
 
-@bp.route("/meetings/<id:meeting_id>/attendance", methods=["POST"])
 @login_required
 def record_attendance(meeting_id: int) -> Any:
     require(policy.can_manage_meetings(my_standing()), hidden=True)
@@ -270,7 +265,6 @@ def record_attendance(meeting_id: int) -> Any:
     return _meeting_page(meeting_id, 422, present=form)
 
 
-@bp.route("/meetings/<id:meeting_id>/attendance/<id:member_id>/remove", methods=["POST"])
 @login_required
 def remove_attendance(meeting_id: int, member_id: int) -> BaseResponse:
     require(policy.can_manage_meetings(my_standing()), hidden=True)
@@ -282,7 +276,6 @@ def remove_attendance(meeting_id: int, member_id: int) -> BaseResponse:
     return redirect(url_for("governance.meeting", meeting_id=meeting_id))
 
 
-@bp.route("/meetings/<id:meeting_id>/minutes", methods=["POST"])
 @login_required
 def save_minutes(meeting_id: int) -> Any:
     require(policy.can_manage_meetings(my_standing()), hidden=True)
@@ -307,7 +300,6 @@ def save_minutes(meeting_id: int) -> Any:
     return _meeting_page(meeting_id, 422, minutes=form)
 
 
-@bp.route("/meetings/<id:meeting_id>/confirmation", methods=["POST"])
 @login_required
 def record_confirmation(meeting_id: int) -> Any:
     require(policy.can_manage_meetings(my_standing()), hidden=True)

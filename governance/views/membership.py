@@ -21,10 +21,9 @@ from governance.forms import (
 )
 from governance.services import officers as officer_register
 from governance.services import register
-from governance.views import bp, my_standing, person_by_login, render_page
+from governance.views import my_standing, person_by_login, render_page
 
 
-@bp.route("/membership", methods=["GET", "POST"])
 @login_required
 def membership() -> Any:
     session, actor, moment = current_session(), current_user._get_current_object(), now()
@@ -69,7 +68,6 @@ def membership() -> Any:
     )
 
 
-@bp.route("/membership/leave", methods=["GET", "POST"])
 @login_required
 def leave() -> Any:
     st = my_standing()
@@ -92,14 +90,12 @@ def leave() -> Any:
     )
 
 
-@bp.route("/members")
 @login_required
 def members() -> Any:
     names = register.member_names(current_session(), current_user, now=now())
     return render_page("members.html", names=names)
 
 
-@bp.route("/register")
 @login_required
 def register_page() -> Any:
     session, moment = current_session(), now()
@@ -108,7 +104,6 @@ def register_page() -> Any:
     return render_page("register.html", rows=rows, could_join=could_join)
 
 
-@bp.route("/register.csv")
 @login_required
 def register_csv() -> Response:
     text = register.register_csv(current_session(), current_user, now=now())
@@ -119,7 +114,6 @@ def register_csv() -> Response:
     )
 
 
-@bp.route("/register/<id:member_id>", methods=["GET", "POST"])
 @login_required
 def member_page(member_id: int) -> Any:
     session, moment = current_session(), now()
@@ -158,7 +152,6 @@ def member_page(member_id: int) -> Any:
     )
 
 
-@bp.route("/register/<id:member_id>/admit", methods=["POST"])
 @login_required
 def admit(member_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)
@@ -167,7 +160,6 @@ def admit(member_id: int) -> BaseResponse:
     return redirect(url_for("governance.member_page", member_id=member_id))
 
 
-@bp.route("/register/<id:member_id>/leave", methods=["POST"])
 @login_required
 def record_leaving(member_id: int) -> BaseResponse:
     require(
@@ -179,7 +171,6 @@ def record_leaving(member_id: int) -> BaseResponse:
     return redirect(url_for("governance.member_page", member_id=member_id))
 
 
-@bp.route("/officers", methods=["GET", "POST"])
 @login_required
 def officers() -> Any:
     session, moment = current_session(), now()
@@ -210,7 +201,6 @@ def officers() -> Any:
     )
 
 
-@bp.route("/officers/<id:officer_id>/end", methods=["POST"])
 @login_required
 def end_officer(officer_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)

@@ -27,17 +27,15 @@ from governance.forms import (
 )
 from governance.models import Ballot, Member
 from governance.services import ballots, proposals, proxies, recorded, register, results
-from governance.views import ballot_key, bp, my_standing, person_by_login, render_page
+from governance.views import ballot_key, my_standing, person_by_login, render_page
 
 
-@bp.route("/proposals")
 @login_required
 def proposals_page() -> Any:
     found = proposals.visible_proposals(current_session(), current_user, now=now())
     return render_page("proposals.html", rows=found)
 
 
-@bp.route("/proposals/new", methods=["GET", "POST"])
 @login_required
 def new_proposal() -> Any:
     session, moment = current_session(), now()
@@ -112,7 +110,6 @@ def _open_choice(session: Session, member: Member | None, proposal_id: int) -> s
     )
 
 
-@bp.route("/proposals/<id:proposal_id>", methods=["GET", "POST"])
 @login_required
 def proposal(proposal_id: int) -> Any:
     form = VoteForm()
@@ -138,7 +135,6 @@ def proposal(proposal_id: int) -> Any:
     return _proposal_page(proposal_id, form, 422 if form.errors else 200)
 
 
-@bp.route("/proposals/<id:proposal_id>/proxy-vote/<id:member_id>", methods=["POST"])
 @login_required
 def proxy_vote(proposal_id: int, member_id: int) -> Any:
     form = VoteForm(prefix=f"m{member_id}")
@@ -158,7 +154,6 @@ def proxy_vote(proposal_id: int, member_id: int) -> Any:
     return redirect(url_for("governance.proposal", proposal_id=proposal_id))
 
 
-@bp.route("/proposals/<id:proposal_id>/open", methods=["POST"])
 @login_required
 def open_vote(proposal_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)
@@ -167,7 +162,6 @@ def open_vote(proposal_id: int) -> BaseResponse:
     return redirect(url_for("governance.proposal", proposal_id=proposal_id))
 
 
-@bp.route("/proposals/<id:proposal_id>/registered", methods=["POST"])
 @login_required
 def registered(proposal_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)
@@ -176,7 +170,6 @@ def registered(proposal_id: int) -> BaseResponse:
     return redirect(url_for("governance.proposal", proposal_id=proposal_id))
 
 
-@bp.route("/proposals/<id:proposal_id>/proxy", methods=["GET", "POST"])
 @login_required
 def proxy(proposal_id: int) -> Any:
     session, moment = current_session(), now()
@@ -204,7 +197,6 @@ def proxy(proposal_id: int) -> Any:
     )
 
 
-@bp.route("/proposals/<id:proposal_id>/receipt")
 @login_required
 def receipt(proposal_id: int) -> Any:
     session, moment = current_session(), now()
@@ -213,7 +205,6 @@ def receipt(proposal_id: int) -> Any:
     return render_page("receipt.html", proposal=proposal, receipt=found)
 
 
-@bp.route("/proposals/<id:proposal_id>/result")
 @login_required
 def result(proposal_id: int) -> Any:
     session, moment = current_session(), now()
@@ -227,7 +218,6 @@ def result(proposal_id: int) -> Any:
     )
 
 
-@bp.route("/proposals/<id:proposal_id>/log")
 @login_required
 def log(proposal_id: int) -> Any:
     view = results.log_view(current_session(), current_user, proposal_id, now=now())
@@ -236,7 +226,6 @@ def log(proposal_id: int) -> Any:
     )
 
 
-@bp.route("/proposals/<id:proposal_id>/record", methods=["GET", "POST"])
 @login_required
 def record(proposal_id: int) -> Any:
     session, moment = current_session(), now()
@@ -270,7 +259,6 @@ def record(proposal_id: int) -> Any:
     return render_page("record.html", 422 if form.errors else 200, proposal=proposal, form=form)
 
 
-@bp.route("/countersign")
 @login_required
 def countersign_list() -> Any:
     st = my_standing()
@@ -279,7 +267,6 @@ def countersign_list() -> Any:
     return render_page("countersign.html", st=st, waiting=waiting, confirm_form=ConfirmForm())
 
 
-@bp.route("/countersign/<id:recorded_id>", methods=["POST"])
 @login_required
 def countersign(recorded_id: int) -> BaseResponse:
     require(ConfirmForm().validate_on_submit(), hidden=True)

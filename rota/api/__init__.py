@@ -1,5 +1,5 @@
-"""The rota's JSON API under /api/v1. Each part of the rota has its own module, imported here so
-that its endpoints join the blueprint."""
+"""The rota's JSON API under /api/v1, one module for each part of the rota; their addresses are
+in `rota.blueprint`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,3 @@ from coop.api import api_blueprint
 blp = api_blueprint(
     "rota_api", __name__, "The rota: visits, patterns, swaps, arrivals, visit logs and the budget."
 )
-
-# The modules below add their endpoints to `blp` when imported.
-from rota.api import availability, day_to_day, money, visits  # noqa: E402, F401

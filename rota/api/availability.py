@@ -72,7 +72,6 @@ def _windows_out(user: User) -> dict[str, Any]:
 # Endpoints -------------------------------------------------------------------------------------
 
 
-@blp.route("/me/availability")
 class MyAvailability(MethodView):
     decorators = [login_required]
 
@@ -93,7 +92,6 @@ class MyAvailability(MethodView):
         return _windows_out(_user())
 
 
-@blp.route("/me/leave")
 class MyLeave(MethodView):
     decorators = [login_required]
 
@@ -111,7 +109,6 @@ class MyLeave(MethodView):
         return availability.add_leave(current_session(), _user(), now=now(), **data)
 
 
-@blp.route("/me/leave/<id:leave_id>")
 class MyLeaveItem(MethodView):
     decorators = [login_required]
 
@@ -122,7 +119,6 @@ class MyLeaveItem(MethodView):
         availability.remove_leave(current_session(), _user(), leave_id, now=now())
 
 
-@blp.route("/teams/<id:team_id>/pauses")
 class TeamPauses(MethodView):
     decorators = [login_required]
 

@@ -71,7 +71,6 @@ def _arrival(visit: Visit, s: Standing) -> dict[str, Any]:
     return shown
 
 
-@blp.route("/visits/<id:visit_id>/check-in")
 class VisitCheckIn(MethodView):
     decorators = [login_required]
 
@@ -85,7 +84,6 @@ class VisitCheckIn(MethodView):
         return _arrival(visit, s)
 
 
-@blp.route("/visits/<id:visit_id>/check-out")
 class VisitCheckOut(MethodView):
     decorators = [login_required]
 
@@ -98,7 +96,6 @@ class VisitCheckOut(MethodView):
         return _arrival(visit, s)
 
 
-@blp.route("/visits/<id:visit_id>/help")
 class VisitHelp(MethodView):
     decorators = [login_required]
 
@@ -117,7 +114,6 @@ class VisitHelp(MethodView):
         return {"visit_id": visit.id, "told": told}
 
 
-@blp.route("/visits/<id:visit_id>/log")
 class VisitLogResource(MethodView):
     # A read from outside the team writes an AccessEvent: begin as a write transaction.
     decorators = [login_required, writes]
@@ -142,7 +138,6 @@ class VisitLogResource(MethodView):
         return work.write_log(current_session(), s, visit, now=now(), **data)
 
 
-@blp.route("/visits/<id:visit_id>/log/confirm")
 class VisitLogConfirm(MethodView):
     decorators = [login_required]
 
@@ -154,7 +149,6 @@ class VisitLogConfirm(MethodView):
         return work.confirm_log(current_session(), s, visit, now=now())
 
 
-@blp.route("/visits/<id:visit_id>/log/query")
 class VisitLogQuery(MethodView):
     decorators = [login_required]
 
@@ -168,7 +162,6 @@ class VisitLogQuery(MethodView):
         return work.query_log(current_session(), s, visit, comment=data["comment"], now=now())
 
 
-@blp.route("/visits/<id:visit_id>/log/resolve")
 class VisitLogResolve(MethodView):
     decorators = [login_required]
 

@@ -78,7 +78,6 @@ class CalendarSchema(ma.Schema):
 _me = signed_in_user
 
 
-@blp.route("/teams/<id:team_id>/budget")
 class TeamBudget(MethodView):
     decorators = [login_required]
 
@@ -107,7 +106,6 @@ class TeamBudget(MethodView):
         }
 
 
-@blp.route("/me/timesheets")
 class MyTimesheets(MethodView):
     decorators = [login_required]
 
@@ -120,7 +118,6 @@ class MyTimesheets(MethodView):
         return money.my_periods(current_session(), _me(), month)
 
 
-@blp.route("/me/calendar")
 class MyCalendar(MethodView):
     # The feed is made on first asking: begin as a write transaction.
     decorators = [login_required, writes]

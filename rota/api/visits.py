@@ -200,7 +200,6 @@ def _span(args: dict[str, Any]) -> tuple[datetime, datetime]:
 # Visits ----------------------------------------------------------------------------------------
 
 
-@blp.route("/teams/<id:team_id>/visits")
 class TeamVisits(MethodView):
     decorators = [login_required]
 
@@ -228,7 +227,6 @@ class TeamVisits(MethodView):
         return _out(planned.visit, s, planned.warnings)
 
 
-@blp.route("/visits/<id:visit_id>")
 class VisitResource(MethodView):
     decorators = [login_required]
 
@@ -265,7 +263,6 @@ def _answer(visit_id: int, *, yes: bool) -> Any:
     return _out(visits.answer_visit(current_session(), s, visit, yes=yes, now=now()), s)
 
 
-@blp.route("/visits/<id:visit_id>/accept")
 class VisitAccept(MethodView):
     decorators = [login_required]
 
@@ -276,7 +273,6 @@ class VisitAccept(MethodView):
         return _answer(visit_id, yes=True)
 
 
-@blp.route("/visits/<id:visit_id>/decline")
 class VisitDecline(MethodView):
     decorators = [login_required]
 
@@ -287,7 +283,6 @@ class VisitDecline(MethodView):
         return _answer(visit_id, yes=False)
 
 
-@blp.route("/visits/<id:visit_id>/join")
 class VisitJoin(MethodView):
     decorators = [login_required]
 
@@ -300,7 +295,6 @@ class VisitJoin(MethodView):
         return _out(visits.join_visit(current_session(), s, visit, now=now()), s)
 
 
-@blp.route("/visits/<id:visit_id>/cover")
 class VisitCover(MethodView):
     decorators = [login_required]
 
@@ -312,7 +306,6 @@ class VisitCover(MethodView):
         return cover.suggest_cover(current_session(), s, visit, now=now())
 
 
-@blp.route("/me/visits")
 class MyVisits(MethodView):
     decorators = [login_required]
 
@@ -329,7 +322,6 @@ class MyVisits(MethodView):
 # Patterns --------------------------------------------------------------------------------------
 
 
-@blp.route("/teams/<id:team_id>/patterns")
 class TeamPatterns(MethodView):
     decorators = [login_required]
 
@@ -364,7 +356,6 @@ class TeamPatterns(MethodView):
 # Swaps -----------------------------------------------------------------------------------------
 
 
-@blp.route("/visits/<id:visit_id>/swaps")
 class VisitSwaps(MethodView):
     decorators = [login_required]
 
@@ -381,7 +372,6 @@ def _swap(swap_id: int) -> tuple[Any, Standing]:
     return swaps.find_swap(current_session(), _user(), swap_id, now())
 
 
-@blp.route("/swaps/<id:swap_id>/accept")
 class SwapAccept(MethodView):
     decorators = [login_required]
 
@@ -393,7 +383,6 @@ class SwapAccept(MethodView):
         return swaps.answer_swap(current_session(), s, swap, yes=True, now=now())
 
 
-@blp.route("/swaps/<id:swap_id>/decline")
 class SwapDecline(MethodView):
     decorators = [login_required]
 
@@ -405,7 +394,6 @@ class SwapDecline(MethodView):
         return swaps.answer_swap(current_session(), s, swap, yes=False, now=now())
 
 
-@blp.route("/swaps/<id:swap_id>/approve")
 class SwapApprove(MethodView):
     decorators = [login_required]
 

@@ -22,7 +22,6 @@ from coop.web import now, signed_in_user
 from rota import policy
 from rota.services import availability
 from rota.services.availability import WEEKDAYS, Window
-from rota.views import bp
 from teams.policy import Standing
 from teams.services.standing import find_team, require
 
@@ -159,13 +158,11 @@ def _my_page(
 # My availability and leave ---------------------------------------------------------------------
 
 
-@bp.route("/rota/my-availability")
 @login_required
 def my_availability() -> ResponseReturnValue:
     return _my_page()
 
 
-@bp.route("/rota/my-availability/week", methods=["POST"])
 @login_required
 def set_my_availability() -> ResponseReturnValue:
     form = _week_form(request.form)
@@ -181,7 +178,6 @@ def set_my_availability() -> ResponseReturnValue:
     return _my_page(week_form=form, status=422)
 
 
-@bp.route("/rota/my-availability/leave", methods=["POST"])
 @login_required
 def add_my_leave() -> ResponseReturnValue:
     form = LeaveForm()
@@ -210,7 +206,6 @@ def _days_words(first: date, last: date) -> str:
     return f"{first:%A} {first.day} {first:%B %Y} to {last:%A} {last.day} {last:%B %Y}"
 
 
-@bp.route("/rota/my-availability/leave/<id:leave_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_my_leave(leave_id: int) -> ResponseReturnValue:
     session = current_session()
@@ -233,7 +228,6 @@ def remove_my_leave(leave_id: int) -> ResponseReturnValue:
 # The team's availability -----------------------------------------------------------------------
 
 
-@bp.route("/rota/teams/<id:team_id>/availability")
 @login_required
 def team_availability(team_id: int) -> ResponseReturnValue:
     s = _planner(team_id)
@@ -252,7 +246,6 @@ def team_availability(team_id: int) -> ResponseReturnValue:
 # Pausing visits (a hospital stay) --------------------------------------------------------------
 
 
-@bp.route("/rota/teams/<id:team_id>/pause", methods=["GET", "POST"])
 @login_required
 def pause_visits(team_id: int) -> ResponseReturnValue:
     """The form; posting it shows the confirm page (how many visits will be cancelled); the
@@ -297,7 +290,6 @@ def pause_visits(team_id: int) -> ResponseReturnValue:
     return render_template("rota/availability/pause.html", s=s, team=s.team, form=form), status
 
 
-@bp.route("/rota/teams/<id:team_id>/pauses/<id:pause_id>/end", methods=["GET", "POST"])
 @login_required
 def end_pause(team_id: int, pause_id: int) -> ResponseReturnValue:
     s = _planner(team_id)

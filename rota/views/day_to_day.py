@@ -202,7 +202,6 @@ def _at(moment: datetime | None) -> str:
 # Arriving, leaving, asking for help --------------------------------------------------------------
 
 
-@bp.route("/rota/visits/<id:visit_id>/arrive", methods=["POST"])
 @login_required
 def arrive_at_visit(visit_id: int) -> ResponseReturnValue:
     visit, s = _visit(visit_id)
@@ -211,7 +210,6 @@ def arrive_at_visit(visit_id: int) -> ResponseReturnValue:
     return _back(visit)
 
 
-@bp.route("/rota/visits/<id:visit_id>/leave", methods=["POST"])
 @login_required
 def leave_visit(visit_id: int) -> ResponseReturnValue:
     visit, s = _visit(visit_id)
@@ -224,7 +222,6 @@ def leave_visit(visit_id: int) -> ResponseReturnValue:
     return _back(visit)
 
 
-@bp.route("/rota/visits/<id:visit_id>/help", methods=["POST"])
 @login_required
 def ask_for_help(visit_id: int) -> ResponseReturnValue:
     visit, s = _visit(visit_id)
@@ -242,7 +239,6 @@ def ask_for_help(visit_id: int) -> ResponseReturnValue:
 # The visit log -----------------------------------------------------------------------------------
 
 
-@bp.route("/rota/visits/<id:visit_id>/log", methods=["GET", "POST"])
 @login_required
 @writes  # a read from outside the team is logged for the leader
 def visit_log(visit_id: int) -> ResponseReturnValue:
@@ -275,7 +271,6 @@ def visit_log(visit_id: int) -> ResponseReturnValue:
     return _log_page(visit, s, status=status, log_form=form)
 
 
-@bp.route("/rota/visits/<id:visit_id>/log/confirm", methods=["POST"])
 @login_required
 def confirm_visit_log(visit_id: int) -> ResponseReturnValue:
     visit, s = _visit(visit_id)
@@ -284,7 +279,6 @@ def confirm_visit_log(visit_id: int) -> ResponseReturnValue:
     return _back(visit)
 
 
-@bp.route("/rota/visits/<id:visit_id>/log/query", methods=["POST"])
 @login_required
 def query_visit_log(visit_id: int) -> ResponseReturnValue:
     visit, s = _visit(visit_id)
@@ -307,7 +301,6 @@ def query_visit_log(visit_id: int) -> ResponseReturnValue:
     return _log_page(visit, s, status=422, query_form=form)
 
 
-@bp.route("/rota/visits/<id:visit_id>/log/resolve", methods=["POST"])
 @login_required
 def resolve_visit_log_query(visit_id: int) -> ResponseReturnValue:
     visit, s = _visit(visit_id)

@@ -151,13 +151,11 @@ def _budget_page(
     ), status
 
 
-@bp.route("/rota/teams/<id:team_id>/budget")
 @login_required
 def budget(team_id: int) -> ResponseReturnValue:
     return _budget_page(_standing(team_id))
 
 
-@bp.route("/rota/teams/<id:team_id>/budget", methods=["POST"])
 @login_required
 def set_budget(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -205,7 +203,6 @@ def _worker_names(periods: list[PayPeriod]) -> dict[int, str]:
     }
 
 
-@bp.route("/rota/teams/<id:team_id>/pay")
 @login_required
 def team_pay(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -226,7 +223,6 @@ def team_pay(team_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/rota/teams/<id:team_id>/pay/<id:worker_id>/<month>")
 @login_required
 def pay_period(team_id: int, worker_id: int, month: str) -> ResponseReturnValue:
     s = money.pay_standing(current_session(), _me(), team_id, worker_id, now())
@@ -247,7 +243,6 @@ def pay_period(team_id: int, worker_id: int, month: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/rota/teams/<id:team_id>/pay/<id:worker_id>/<month>.csv")
 @login_required
 def pay_period_csv(team_id: int, worker_id: int, month: str) -> ResponseReturnValue:
     s = money.pay_standing(current_session(), _me(), team_id, worker_id, now())
@@ -260,7 +255,6 @@ def pay_period_csv(team_id: int, worker_id: int, month: str) -> ResponseReturnVa
     )
 
 
-@bp.route("/rota/teams/<id:team_id>/pay/<id:worker_id>/<month>/approve", methods=["GET", "POST"])
 @login_required
 def approve_pay(team_id: int, worker_id: int, month: str) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -302,7 +296,6 @@ class RateForm(FlaskForm):
     )
 
 
-@bp.route("/rota/teams/<id:team_id>/pay/<id:worker_id>/rate", methods=["GET", "POST"])
 @login_required
 def pay_rate(team_id: int, worker_id: int) -> ResponseReturnValue:
     session = current_session()
@@ -346,7 +339,6 @@ def pay_rate(team_id: int, worker_id: int) -> ResponseReturnValue:
     ), status
 
 
-@bp.route("/rota/my-pay")
 @login_required
 def my_pay() -> ResponseReturnValue:
     month = _month_arg()
@@ -393,7 +385,6 @@ class WorkingTimeForm(FlaskForm):
     )
 
 
-@bp.route("/rota/working-time", methods=["GET", "POST"])
 @login_required
 def my_working_time() -> ResponseReturnValue:
     session = current_session()
@@ -431,7 +422,6 @@ def feed_url(token: str) -> str:
     return base.rstrip("/") + url_for("rota.calendar_feed", token=token)
 
 
-@bp.route("/rota/calendar")
 @login_required
 @writes  # the feed is made on first asking
 def my_calendar() -> ResponseReturnValue:
@@ -439,7 +429,6 @@ def my_calendar() -> ResponseReturnValue:
     return render_template("rota/money/calendar.html", feed=feed, url=feed_url(feed.token))
 
 
-@bp.route("/rota/calendar/details", methods=["POST"])
 @login_required
 def calendar_details() -> ResponseReturnValue:
     show = request.form.get("show_details") == "yes"
@@ -453,7 +442,6 @@ def calendar_details() -> ResponseReturnValue:
     return redirect(url_for("rota.my_calendar"))
 
 
-@bp.route("/rota/calendar/renew", methods=["POST"])
 @login_required
 def renew_calendar() -> ResponseReturnValue:
     calendar.renew_feed(current_session(), _me(), now=now())
@@ -461,7 +449,6 @@ def renew_calendar() -> ResponseReturnValue:
     return redirect(url_for("rota.my_calendar"))
 
 
-@bp.route("/rota/calendar/<token>.ics")
 def calendar_feed(token: str) -> Any:
     session = current_session()
     feed = calendar.feed_for_token(session, token)

@@ -227,7 +227,6 @@ def _day_arg(name: str, default: date) -> date:
         abort(404)
 
 
-@bp.route("/rota/teams/<id:team_id>/week")
 @login_required
 def week(team_id: int) -> ResponseReturnValue:
     s = _team(team_id)
@@ -250,7 +249,6 @@ def week(team_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/rota/teams/<id:team_id>/month")
 @login_required
 def month(team_id: int) -> ResponseReturnValue:
     s = _team(team_id)
@@ -307,14 +305,12 @@ def _visit_page(
     ), status
 
 
-@bp.route("/rota/visits/<id:visit_id>")
 @login_required
 def visit(visit_id: int) -> ResponseReturnValue:
     found, s = _visit_and_standing(visit_id)
     return _visit_page(found, s)
 
 
-@bp.route("/rota/visits/<id:visit_id>/answer", methods=["POST"])
 @login_required
 def answer_visit(visit_id: int) -> ResponseReturnValue:
     found, s = _visit_and_standing(visit_id)
@@ -326,7 +322,6 @@ def answer_visit(visit_id: int) -> ResponseReturnValue:
     return redirect(_visit_url(found))
 
 
-@bp.route("/rota/visits/<id:visit_id>/join", methods=["POST"])
 @login_required
 def join_visit(visit_id: int) -> ResponseReturnValue:
     found, s = _visit_and_standing(visit_id)
@@ -335,7 +330,6 @@ def join_visit(visit_id: int) -> ResponseReturnValue:
     return redirect(_visit_url(found))
 
 
-@bp.route("/rota/visits/<id:visit_id>/offer", methods=["POST"])
 @login_required
 def offer_visit(visit_id: int) -> ResponseReturnValue:
     """Offer an open visit to someone from the cover suggestions."""
@@ -371,7 +365,6 @@ def _team_of(visit: Visit) -> Team:
     return current_session().get_one(Team, visit.team_id)
 
 
-@bp.route("/rota/visits/<id:visit_id>/change", methods=["GET", "POST"])
 @login_required
 def change_visit(visit_id: int) -> ResponseReturnValue:
     found, s = _visit_and_standing(visit_id)
@@ -449,7 +442,6 @@ def _change_this_and_after(s: Standing, visit: Visit, form: ChangeForm) -> None:
     _flash_warnings(notes)
 
 
-@bp.route("/rota/visits/<id:visit_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_visit(visit_id: int) -> ResponseReturnValue:
     found, s = _visit_and_standing(visit_id)
@@ -473,7 +465,6 @@ def cancel_visit(visit_id: int) -> ResponseReturnValue:
 # Swaps -----------------------------------------------------------------------------------------
 
 
-@bp.route("/rota/visits/<id:visit_id>/swaps", methods=["POST"])
 @login_required
 def ask_swap(visit_id: int) -> ResponseReturnValue:
     found, s = _visit_and_standing(visit_id)
@@ -500,7 +491,6 @@ def _swap(swap_id: int) -> tuple[Swap, Standing]:
     return swaps.find_swap(current_session(), _me(), swap_id, now())
 
 
-@bp.route("/rota/swaps/<id:swap_id>/answer", methods=["POST"])
 @login_required
 def answer_swap(swap_id: int) -> ResponseReturnValue:
     swap, s = _swap(swap_id)
@@ -515,7 +505,6 @@ def answer_swap(swap_id: int) -> ResponseReturnValue:
     return redirect(_visit_url(swap.visit))
 
 
-@bp.route("/rota/swaps/<id:swap_id>/approve", methods=["POST"])
 @login_required
 def approve_swap(swap_id: int) -> ResponseReturnValue:
     swap, s = _swap(swap_id)
@@ -530,7 +519,6 @@ def approve_swap(swap_id: int) -> ResponseReturnValue:
     return redirect(_visit_url(swap.visit))
 
 
-@bp.route("/rota/swaps/<id:swap_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw_swap(swap_id: int) -> ResponseReturnValue:
     swap, s = _swap(swap_id)
@@ -542,7 +530,6 @@ def withdraw_swap(swap_id: int) -> ResponseReturnValue:
 # Planning --------------------------------------------------------------------------------------
 
 
-@bp.route("/rota/teams/<id:team_id>/visits/new", methods=["GET", "POST"])
 @login_required
 def plan_visit(team_id: int) -> ResponseReturnValue:
     s = _team(team_id)
@@ -581,7 +568,6 @@ def plan_visit(team_id: int) -> ResponseReturnValue:
     return render_template("rota/plan_visit.html", s=s, team=s.team, form=form), status
 
 
-@bp.route("/rota/teams/<id:team_id>/patterns/new", methods=["GET", "POST"])
 @login_required
 def new_pattern(team_id: int) -> ResponseReturnValue:
     s = _team(team_id)
@@ -624,7 +610,6 @@ def new_pattern(team_id: int) -> ResponseReturnValue:
 # My visits -------------------------------------------------------------------------------------
 
 
-@bp.route("/rota/my-visits")
 @login_required
 def my_visits() -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()

@@ -89,7 +89,6 @@ def _miles(suggestion: Suggestion) -> float:
 # Workers' profiles -------------------------------------------------------------------------------
 
 
-@blp.route("/workers/me")
 class MyProfile(MethodView):
     decorators = [login_required]
 
@@ -110,7 +109,6 @@ class MyProfile(MethodView):
         return profiles.save_profile(current_session(), _user(), data, now=now())
 
 
-@blp.route("/workers/<id:worker_id>")
 class WorkerResource(MethodView):
     decorators = [login_required]
 
@@ -125,7 +123,6 @@ class WorkerResource(MethodView):
 # Openings ----------------------------------------------------------------------------------------
 
 
-@blp.route("/teams/<id:team_id>/openings")
 class TeamOpenings(MethodView):
     decorators = [login_required]
 
@@ -147,7 +144,6 @@ class TeamOpenings(MethodView):
         return openings.create_opening(session, s, data, now=moment)
 
 
-@blp.route("/teams/<id:team_id>/openings/<id:opening_id>")
 class TeamOpening(MethodView):
     decorators = [login_required]
 
@@ -169,7 +165,6 @@ class TeamOpening(MethodView):
         return openings.update_opening(session, s, opening_id, data, now=moment)
 
 
-@blp.route("/teams/<id:team_id>/openings/<id:opening_id>/close")
 class TeamOpeningClose(MethodView):
     decorators = [login_required]
 
@@ -183,7 +178,6 @@ class TeamOpeningClose(MethodView):
         return openings.close_opening(session, s, opening_id, filled=data["filled"], now=moment)
 
 
-@blp.route("/openings")
 class Openings(MethodView):
     decorators = [login_required]
 
@@ -197,7 +191,6 @@ class Openings(MethodView):
         ]
 
 
-@blp.route("/openings/<id:opening_id>")
 class OpeningResource(MethodView):
     decorators = [login_required]
 
@@ -212,7 +205,6 @@ class OpeningResource(MethodView):
 # Suggestions -------------------------------------------------------------------------------------
 
 
-@blp.route("/openings/<id:opening_id>/suggestions")
 class OpeningSuggestions(MethodView):
     decorators = [login_required]
 
@@ -239,7 +231,6 @@ class OpeningSuggestions(MethodView):
         ]
 
 
-@blp.route("/workers/me/suggestions")
 class MySuggestions(MethodView):
     decorators = [login_required]
 
@@ -272,7 +263,6 @@ class MySuggestions(MethodView):
 # The consent state machine -----------------------------------------------------------------------
 
 
-@blp.route("/interests")
 class Interests(MethodView):
     decorators = [login_required]
 
@@ -302,7 +292,6 @@ class Interests(MethodView):
         )
 
 
-@blp.route("/interests/<id:interest_id>")
 class InterestResource(MethodView):
     decorators = [login_required]
 
@@ -316,7 +305,6 @@ class InterestResource(MethodView):
         return interest
 
 
-@blp.route("/interests/<id:interest_id>/answer")
 class InterestAnswer(MethodView):
     decorators = [login_required]
 
@@ -337,7 +325,6 @@ class InterestAnswer(MethodView):
         )
 
 
-@blp.route("/interests/<id:interest_id>/trial")
 class InterestTrial(MethodView):
     decorators = [login_required]
 
@@ -358,7 +345,6 @@ class InterestTrial(MethodView):
         return _interest_of(trial)
 
 
-@blp.route("/interests/<id:interest_id>/stop")
 class InterestStop(MethodView):
     decorators = [login_required]
 
@@ -378,7 +364,6 @@ class InterestStop(MethodView):
         )
 
 
-@blp.route("/trials/<id:trial_id>/agree")
 class TrialAgree(MethodView):
     decorators = [login_required]
 
@@ -391,7 +376,6 @@ class TrialAgree(MethodView):
         return _interest_of(trial)
 
 
-@blp.route("/trials/<id:trial_id>/decision")
 class TrialDecision(MethodView):
     decorators = [login_required]
 

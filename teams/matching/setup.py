@@ -44,12 +44,12 @@ SETTINGS = (
 def init_app(app: Flask) -> None:
     from coop import extension
     from coop.api import register_api_blueprint
-    from teams.matching import api, audiences, demo, vetting, views
+    from teams.matching import audiences, blueprint, demo, vetting, views
     from teams.views import register_team_tab
 
     registry = extension.of(app).registry
-    app.register_blueprint(views.bp)
-    register_api_blueprint(app, api.blp)
+    app.register_blueprint(blueprint.PAGES)
+    register_api_blueprint(app, blueprint.API)
     registry.extend(
         settings=SETTINGS,
         tick_jobs=(

@@ -17,6 +17,7 @@ from coop import extension
 from coop.db import current_session
 from coop.errors import Conflict, DomainError, Invalid
 from coop.models import User
+from coop.registries import HomeCard
 from coop.views.forms import apply_errors
 from coop.web import now, signed_in_user
 from teams import policy
@@ -152,10 +153,31 @@ def _hats_by_member(session: Session, team: Team) -> dict[int, list[Hat]]:
     return worn
 
 
-# The pages themselves, each module adding its routes to `bp`.
-from teams.views import (  # noqa: E402, F401
-    history,
-    members_and_hats,
-    private_records,
-    teams_and_invitations,
+#: The teams' cards on the home page.
+HOME_CARDS = (
+    HomeCard(
+        "my_teams",
+        "My teams",
+        "See your care teams, who is in them, and what you can do there.",
+        "teams.my_teams",
+        lambda user: user.is_active,
+        order=1,
+    ),
+    HomeCard(
+        "new_team",
+        "Set up a team",
+        "Start a care team with the person it supports as its leader.",
+        "teams.new_team",
+        policy.can_create_team,
+        order=20,
+    ),
+    HomeCard(
+        "access_holds",
+        "Reads of private records",
+        "Hold back an entry from a person's “Who has seen my information” page when "
+        "showing it could put them at risk.",
+        "teams.access_holds",
+        policy.can_hold_access_events,
+        order=21,
+    ),
 )

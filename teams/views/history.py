@@ -18,14 +18,13 @@ from teams.models import HAT_LABELS, PLAN_SECTION_LABELS, Hat, Note
 from teams.policy import Standing
 from teams.services import members
 from teams.services.standing import require
-from teams.views import _people, _standing, bp, team_pages
+from teams.views import _people, _standing, team_pages
 
 # Entries the team must not see on its own history page: a safeguarding hold would tip off the
 # person it protects against, and so could the alert about members removed in a week.
 HIDDEN_FROM_TEAM = frozenset({"access.held", "team.removals_alerted"})
 
 
-@bp.route("/<id:team_id>/history")
 @login_required
 def history(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)

@@ -19,7 +19,7 @@ from teams.models import HAT_LABELS, HATS, Membership
 from teams.policy import Standing
 from teams.services import hats, members
 from teams.services.standing import require
-from teams.views import FORM_ERRORS, _confirm, _failed, _hats_by_member, _standing, _team_url, bp
+from teams.views import FORM_ERRORS, _confirm, _failed, _hats_by_member, _standing, _team_url
 
 # A member, and their hats -----------------------------------------------------------------------
 
@@ -65,14 +65,12 @@ def _member_page(
     ), status
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>")
 @login_required
 def member(team_id: int, membership_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
     return _member_page(s, members.find_membership(current_session(), s, membership_id))
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>/hats", methods=["POST"])
 @login_required
 def offer_hat(team_id: int, membership_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -111,7 +109,6 @@ def _known_hat(hat: str) -> str:
     return hat
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>/hats/<hat>/answer", methods=["POST"])
 @login_required
 def answer_hat(team_id: int, membership_id: int, hat: str) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -126,7 +123,6 @@ def answer_hat(team_id: int, membership_id: int, hat: str) -> ResponseReturnValu
     return redirect(url_for("teams.member", team_id=team_id, membership_id=membership_id))
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>/hats/<hat>/take-back", methods=["GET", "POST"])
 @login_required
 def take_back_hat(team_id: int, membership_id: int, hat: str) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -147,7 +143,6 @@ def take_back_hat(team_id: int, membership_id: int, hat: str) -> ResponseReturnV
     return redirect(back)
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>/hats/<hat>/put-down", methods=["GET", "POST"])
 @login_required
 def put_down_hat(team_id: int, membership_id: int, hat: str) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -171,7 +166,6 @@ def put_down_hat(team_id: int, membership_id: int, hat: str) -> ResponseReturnVa
     return redirect(back)
 
 
-@bp.route("/<id:team_id>/hats/<id:hat_id>/check", methods=["POST"])
 @login_required
 def check_representative(team_id: int, hat_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -180,7 +174,6 @@ def check_representative(team_id: int, hat_id: int) -> ResponseReturnValue:
     return redirect(url_for("teams.member", team_id=team_id, membership_id=row.membership_id))
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>/settings", methods=["POST"])
 @login_required
 def member_settings(team_id: int, membership_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -206,7 +199,6 @@ def member_settings(team_id: int, membership_id: int) -> ResponseReturnValue:
     return _member_page(s, membership, settings_form=form, status=422)
 
 
-@bp.route("/<id:team_id>/members/<id:membership_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(team_id: int, membership_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -232,7 +224,6 @@ def remove_member(team_id: int, membership_id: int) -> ResponseReturnValue:
     return redirect(_team_url(s))
 
 
-@bp.route("/<id:team_id>/leave", methods=["GET", "POST"])
 @login_required
 def leave(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)

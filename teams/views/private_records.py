@@ -25,12 +25,11 @@ from teams.models import Team
 from teams.policy import Standing
 from teams.services import hats, members, records
 from teams.services.standing import require
-from teams.views import _confirm, _failed, _me, _people, _standing, bp
+from teams.views import _confirm, _failed, _me, _people, _standing
 
 # My support plan ---------------------------------------------------------------------------------
 
 
-@bp.route("/<id:team_id>/plan")
 @login_required
 @writes
 def plan(team_id: int) -> ResponseReturnValue:
@@ -39,7 +38,6 @@ def plan(team_id: int) -> ResponseReturnValue:
     return render_template("teams/plan.html", s=s, team=s.team, plan=current)
 
 
-@bp.route("/<id:team_id>/plan/edit", methods=["GET", "POST"])
 @login_required
 @writes
 def edit_plan(team_id: int) -> ResponseReturnValue:
@@ -109,7 +107,6 @@ def _version(form: PlanForm) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 10 else -1
 
 
-@bp.route("/<id:team_id>/plan/history")
 @login_required
 @writes
 def plan_history(team_id: int) -> ResponseReturnValue:
@@ -130,7 +127,6 @@ def _compare_form(versions: list[Any], a: int | None, b: int | None) -> CompareF
     return form
 
 
-@bp.route("/<id:team_id>/plan/compare")
 @login_required
 @writes
 def plan_compare(team_id: int) -> ResponseReturnValue:
@@ -155,7 +151,6 @@ def plan_compare(team_id: int) -> ResponseReturnValue:
 # Private notes -----------------------------------------------------------------------------------
 
 
-@bp.route("/<id:team_id>/notes", methods=["GET", "POST"])
 @login_required
 def notes(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -231,13 +226,11 @@ def _access_page(
     ), status
 
 
-@bp.route("/<id:team_id>/access")
 @login_required
 def access(team_id: int) -> ResponseReturnValue:
     return _access_page(_standing(team_id))
 
 
-@bp.route("/<id:team_id>/access/grant", methods=["POST"])
 @login_required
 def grant_access(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -264,7 +257,6 @@ def grant_access(team_id: int) -> ResponseReturnValue:
     return _access_page(s, grant_form=form, status=422)
 
 
-@bp.route("/<id:team_id>/access/<id:access_id>/end", methods=["GET", "POST"])
 @login_required
 def revoke_access(team_id: int, access_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -286,7 +278,6 @@ def revoke_access(team_id: int, access_id: int) -> ResponseReturnValue:
     return redirect(url_for("teams.access", team_id=team_id))
 
 
-@bp.route("/<id:team_id>/access/emergency", methods=["POST"])
 @login_required
 def open_emergency(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -312,7 +303,6 @@ def open_emergency(team_id: int) -> ResponseReturnValue:
     return _access_page(s, emergency_form=form, status=422)
 
 
-@bp.route("/<id:team_id>/access-log")
 @login_required
 def access_log(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -348,14 +338,12 @@ def _holds_page(
     ), status
 
 
-@bp.route("/access-holds")
 @login_required
 def access_holds() -> ResponseReturnValue:
     require(policy.can_hold_access_events(_me()), hidden=True)
     return _holds_page()
 
 
-@bp.route("/access-holds/<id:event_id>", methods=["POST"])
 @login_required
 def hold_access(event_id: int) -> ResponseReturnValue:
     require(policy.can_hold_access_events(_me()), hidden=True)

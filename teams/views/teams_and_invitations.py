@@ -27,13 +27,11 @@ from teams.views import (
     _people,
     _standing,
     _team_url,
-    bp,
 )
 
 # My teams and invitations addressed to me ---------------------------------------------------
 
 
-@bp.route("/")
 @login_required
 def my_teams() -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
@@ -47,7 +45,6 @@ def my_teams() -> ResponseReturnValue:
     )
 
 
-@bp.route("/my-invitations/<id:membership_id>/accept", methods=["POST"])
 @login_required
 def accept_addressed(membership_id: int) -> ResponseReturnValue:
     membership = members.answer_addressed_invitation(
@@ -57,7 +54,6 @@ def accept_addressed(membership_id: int) -> ResponseReturnValue:
     return redirect(url_for("teams.team", team_id=membership.team_id))
 
 
-@bp.route("/my-invitations/<id:membership_id>/decline", methods=["GET", "POST"])
 @login_required
 def decline_addressed(membership_id: int) -> ResponseReturnValue:
     session = current_session()
@@ -78,7 +74,6 @@ def decline_addressed(membership_id: int) -> ResponseReturnValue:
 # Setting up a team ----------------------------------------------------------------------------
 
 
-@bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new_team() -> ResponseReturnValue:
     require(policy.can_create_team(_me()), hidden=True)
@@ -109,7 +104,6 @@ def new_team() -> ResponseReturnValue:
 # A team ------------------------------------------------------------------------------------------
 
 
-@bp.route("/<id:team_id>")
 @login_required
 def team(team_id: int) -> ResponseReturnValue:
     session = current_session()
@@ -134,7 +128,6 @@ def team(team_id: int) -> ResponseReturnValue:
 # Inviting, suggesting, deciding -----------------------------------------------------------------
 
 
-@bp.route("/<id:team_id>/invite", methods=["GET", "POST"])
 @login_required
 def invite(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -168,7 +161,6 @@ def invite(team_id: int) -> ResponseReturnValue:
     return render_template("teams/invite.html", s=s, team=s.team, form=form), status
 
 
-@bp.route("/<id:team_id>/suggest", methods=["GET", "POST"])
 @login_required
 def suggest(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -197,7 +189,6 @@ def suggest(team_id: int) -> ResponseReturnValue:
     return render_template("teams/suggest.html", s=s, team=s.team, form=form), status
 
 
-@bp.route("/<id:team_id>/suggestions/<id:proposal_id>", methods=["POST"])
 @login_required
 def decide_suggestion(team_id: int, proposal_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -223,7 +214,6 @@ def decide_suggestion(team_id: int, proposal_id: int) -> ResponseReturnValue:
 # Answering an invitation from its e-mailed link --------------------------------------------------
 
 
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
 def invitation(token: str) -> ResponseReturnValue:
     """Who invites you to whose team. Signed in: yes or no thanks. Not signed in: make an
     account (with the invited e-mail address) and join, or sign in first."""
@@ -261,7 +251,6 @@ def invitation(token: str) -> ResponseReturnValue:
     ), 422 if form.errors else 200
 
 
-@bp.route("/invitations/<token>/accept", methods=["POST"])
 @login_required
 def accept_invitation(token: str) -> ResponseReturnValue:
     membership = members.accept_invitation(current_session(), _me(), token, now=now())
@@ -269,7 +258,6 @@ def accept_invitation(token: str) -> ResponseReturnValue:
     return redirect(url_for("teams.team", team_id=membership.team_id))
 
 
-@bp.route("/invitations/<token>/decline", methods=["GET", "POST"])
 def decline_invitation(token: str) -> ResponseReturnValue:
     session = current_session()
     if request.method == "GET":

@@ -15,8 +15,3 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("matching", __name__, template_folder="../../templates")
-
-from teams.matching.views import consent as consent  # noqa: E402
-from teams.matching.views import staff as staff  # noqa: E402
-from teams.matching.views import team as team  # noqa: E402
-from teams.matching.views import worker as worker  # noqa: E402

@@ -46,7 +46,6 @@ def _back(interest: Interest, side: str, typed: str | None = None) -> str:
 # Yes, or no thanks --------------------------------------------------------------------------------
 
 
-@bp.route("/matching/interests/<id:interest_id>/answer", methods=["POST"])
 @login_required
 def interest_answer(interest_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
@@ -75,7 +74,6 @@ def interest_answer(interest_id: int) -> ResponseReturnValue:
 # Stopping ---------------------------------------------------------------------------------------
 
 
-@bp.route("/matching/interests/<id:interest_id>/stop", methods=["GET", "POST"])
 @login_required
 def interest_stop(interest_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
@@ -135,7 +133,6 @@ def interest_stop(interest_id: int) -> ResponseReturnValue:
 # The trial visit --------------------------------------------------------------------------------
 
 
-@bp.route("/matching/interests/<id:interest_id>/trial", methods=["GET", "POST"])
 @login_required
 def interest_trial(interest_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
@@ -181,7 +178,6 @@ def interest_trial(interest_id: int) -> ResponseReturnValue:
     ), status
 
 
-@bp.route("/matching/trials/<id:trial_id>/agree", methods=["POST"])
 @login_required
 def trial_agree(trial_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
@@ -194,7 +190,6 @@ def trial_agree(trial_id: int) -> ResponseReturnValue:
     return redirect(_back(trial.interest, side))
 
 
-@bp.route("/matching/trials/<id:trial_id>/carry-on", methods=["POST"])
 @login_required
 def trial_carry_on(trial_id: int) -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()

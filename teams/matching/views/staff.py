@@ -21,7 +21,6 @@ from coop.web import now, signed_in_user
 from teams.matching import conversations, figures, policy, profiles, reports
 from teams.matching.models import Interest, Opening
 from teams.matching.staff_forms import NeighbourhoodForm, SkillForm
-from teams.matching.views import bp
 from teams.services.standing import require
 
 #: What the funnel's stages mean, as the page says them.
@@ -62,7 +61,6 @@ def _facilitator_only(allowed: bool) -> None:
 # Workers and their checks -----------------------------------------------------------------------
 
 
-@bp.route("/matching/workers")
 @login_required
 def workers() -> ResponseReturnValue:
     rows = reports.workers_and_checks(current_session(), _me(), now())
@@ -87,7 +85,6 @@ def _lists_page(
     ), status
 
 
-@bp.route("/matching/lists", methods=["GET", "POST"])
 @login_required
 def lists() -> ResponseReturnValue:
     _facilitator_only(policy.can_keep_lists(_me()))
@@ -147,7 +144,6 @@ def _interests(session: Session, ids: set[int]) -> dict[int, Interest]:
     }
 
 
-@bp.route("/matching/notes")
 @login_required
 def notes() -> ResponseReturnValue:
     session = current_session()
@@ -162,7 +158,6 @@ def notes() -> ResponseReturnValue:
 # Figures and the equality monitor ---------------------------------------------------------------
 
 
-@bp.route("/matching/figures")
 @login_required
 def matching_figures() -> ResponseReturnValue:
     found = reports.matching_figures(current_session(), _me(), now())
@@ -174,7 +169,6 @@ def matching_figures() -> ResponseReturnValue:
     )
 
 
-@bp.route("/matching/figures.csv")
 @login_required
 def matching_figures_csv() -> ResponseReturnValue:
     text = reports.matching_figures_csv(current_session(), _me(), now())
@@ -188,7 +182,6 @@ def matching_figures_csv() -> ResponseReturnValue:
     )
 
 
-@bp.route("/matching/equality")
 @login_required
 def equality() -> ResponseReturnValue:
     moment = now()

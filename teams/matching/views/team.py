@@ -31,7 +31,6 @@ from teams.matching import (
 from teams.matching.models import Opening, WorkerProfile
 from teams.matching.scoring import Window, describe_window
 from teams.matching.staff_forms import CheckForm, OpeningForm, PauseForm, pounds
-from teams.matching.views import bp
 from teams.matching.vocabulary import CHECK_LABELS, TASK_LABELS
 from teams.policy import Standing
 from teams.services.standing import find_team, require, standing
@@ -69,7 +68,6 @@ def _money(amount: int | None) -> str:
 # The team's openings ----------------------------------------------------------------------------
 
 
-@bp.route("/teams/<id:team_id>/openings")
 @login_required
 def team_openings(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -114,7 +112,6 @@ def _refused(form: OpeningForm, exc: Invalid, problems: dict[str, list[str]]) ->
     return windows_errors
 
 
-@bp.route("/teams/<id:team_id>/openings/new", methods=["GET", "POST"])
 @login_required
 def new_opening(team_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -138,7 +135,6 @@ def new_opening(team_id: int) -> ResponseReturnValue:
     return redirect(url_for("matching.opening", team_id=team_id, opening_id=opening.id))
 
 
-@bp.route("/teams/<id:team_id>/openings/<id:opening_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_opening(team_id: int, opening_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -175,7 +171,6 @@ def _profiles_of(session: Session, ids: list[int]) -> dict[int, WorkerProfile]:
     }
 
 
-@bp.route("/teams/<id:team_id>/openings/<id:opening_id>")
 @login_required
 def opening(team_id: int, opening_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -211,7 +206,6 @@ def opening(team_id: int, opening_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/teams/<id:team_id>/openings/<id:opening_id>/interest", methods=["POST"])
 @login_required
 def express_interest(team_id: int, opening_id: int) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -251,10 +245,6 @@ CLOSINGS = {
 }
 
 
-@bp.route(
-    "/teams/<id:team_id>/openings/<id:opening_id>/close/<any(filled, unneeded):how>",
-    methods=["GET", "POST"],
-)
 @login_required
 def close_opening(team_id: int, opening_id: int, how: str) -> ResponseReturnValue:
     s = _standing(team_id)
@@ -333,7 +323,6 @@ def _worker_page(
     ), status
 
 
-@bp.route("/matching/workers/<id:worker_id>")
 @login_required
 def worker_profile(worker_id: int) -> ResponseReturnValue:
     return _worker_page(worker_id)
@@ -343,9 +332,6 @@ def _back_to(worker_id: int) -> ResponseReturnValue:
     return redirect(url_for("matching.worker_profile", worker_id=worker_id))
 
 
-@bp.route("/matching/workers/<id:worker_id>/checks")
-@bp.route("/matching/workers/<id:worker_id>/pause")
-@bp.route("/matching/workers/<id:worker_id>/unpause")
 @login_required
 def back_to_worker(worker_id: int) -> ResponseReturnValue:
     """A form's address opened again (a reload after a mistake, or a bookmark) goes back to the
@@ -353,7 +339,6 @@ def back_to_worker(worker_id: int) -> ResponseReturnValue:
     return _back_to(worker_id)
 
 
-@bp.route("/matching/workers/<id:worker_id>/checks", methods=["POST"])
 @login_required
 def record_check(worker_id: int) -> ResponseReturnValue:
     require(policy.can_record_checks(_me()), hidden=True)
@@ -383,7 +368,6 @@ def record_check(worker_id: int) -> ResponseReturnValue:
     return _worker_page(worker_id, check_form=form, status=422)
 
 
-@bp.route("/matching/workers/<id:worker_id>/pause", methods=["POST"])
 @login_required
 def pause_worker(worker_id: int) -> ResponseReturnValue:
     require(policy.can_pause_worker(_me()), hidden=True)
@@ -402,7 +386,6 @@ def pause_worker(worker_id: int) -> ResponseReturnValue:
     return _worker_page(worker_id, pause_form=form, status=422)
 
 
-@bp.route("/matching/workers/<id:worker_id>/unpause", methods=["POST"])
 @login_required
 def unpause_worker(worker_id: int) -> ResponseReturnValue:
     require(policy.can_pause_worker(_me()), hidden=True)

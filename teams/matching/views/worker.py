@@ -16,7 +16,6 @@ from coop.web import now, signed_in_user
 from teams.matching import consent, conversations, openings, policy, profiles, suggestions, vetting
 from teams.matching.forms import EqualityForm, WorkerProfileForm
 from teams.matching.scoring import describe_window
-from teams.matching.views import bp
 from teams.matching.vocabulary import CHECK_LABELS, EQUALITY_QUESTIONS, TASK_LABELS
 from teams.services.standing import require
 
@@ -55,7 +54,6 @@ def _profile_page(form: WorkerProfileForm, status: int = 200) -> ResponseReturnV
     ), status
 
 
-@bp.route("/matching/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> ResponseReturnValue:
     session, me = current_session(), _me()
@@ -91,7 +89,6 @@ def _renamed(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 # About you: the voluntary equality questions ---------------------------------------------------
 
 
-@bp.route("/matching/about-you", methods=["GET", "POST"])
 @login_required
 def about_you() -> ResponseReturnValue:
     session, me = current_session(), _me()
@@ -120,7 +117,6 @@ def about_you() -> ResponseReturnValue:
 # Finding teams ----------------------------------------------------------------------------------
 
 
-@bp.route("/matching/me")
 @login_required
 def my_matching() -> ResponseReturnValue:
     session, me, moment = current_session(), _me(), now()
@@ -146,7 +142,6 @@ def my_matching() -> ResponseReturnValue:
     )
 
 
-@bp.route("/matching/openings/<id:opening_id>")
 @login_required
 def worker_opening(opening_id: int) -> ResponseReturnValue:
     session = current_session()
@@ -171,7 +166,6 @@ def worker_opening(opening_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/matching/openings/<id:opening_id>/interest", methods=["POST"])
 @login_required
 def worker_interest(opening_id: int) -> ResponseReturnValue:
     interest = consent.express_interest(current_session(), _me(), opening_id=opening_id, now=now())
