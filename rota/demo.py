@@ -14,6 +14,7 @@ from coop.demo import DemoAccount
 from coop.models import User
 from rota.models import Pattern, Visit
 from rota.services import budget, day_to_day, money, patterns, swaps, visits
+from teams.matching import vetting
 from teams.models import Team
 from teams.services import members
 from teams.services.standing import current_membership, standing
@@ -70,20 +71,38 @@ def seed(session: Session, now: datetime, made: dict[str, User]) -> list[DemoAcc
         now=start,
     )
 
-    # Weekday mornings with Aisha, planned by Bill, who holds the rota.
-    rota_holder = standing(session, bill, margaret, start)
-    patterns.create_pattern(
+    # Weekday mornings with Aisha, planned by Bill, who holds the rota. On Mondays, Wednesdays
+    # and Fridays they include Margaret's tablets, so they need someone trained to help with
+    # medicines, as Aisha is (Bill, who covers the other mornings, is not).
+    vetting.record_check(
         session,
-        rota_holder,
-        frequency="weekly",
-        weekdays=[0, 1, 2, 3, 4],
-        local_start=time(9, 0),
-        minutes=60,
-        starts_on=first,
-        worker_id=aisha.id,
-        notes="Breakfast and getting dressed",
+        facilitator,
+        aisha.id,
+        kind="medicines_competence",
+        outcome="passed",
+        number=f"MED-{aisha.id:04d}",
+        checked_on=first - timedelta(days=340),
+        expires_on=None,
         now=start,
     )
+    rota_holder = standing(session, bill, margaret, start)
+    for weekdays, notes, medicines in (
+        ([0, 2, 4], "Breakfast, getting dressed and the morning tablets", True),
+        ([1, 3], "Breakfast and getting dressed", False),
+    ):
+        patterns.create_pattern(
+            session,
+            rota_holder,
+            frequency="weekly",
+            weekdays=weekdays,
+            local_start=time(9, 0),
+            minutes=60,
+            starts_on=first,
+            worker_id=aisha.id,
+            notes=notes,
+            includes_medicines=medicines,
+            now=start,
+        )
     # Joyce: Tuesday and Thursday afternoons with Aisha.
     patterns.create_pattern(
         session,

@@ -21,6 +21,7 @@ from coop.errors import Conflict
 from coop.models import User
 from rota import policy
 from rota.models import LIVE_STATES, Availability, Leave, Visit
+from rota.services.bookable import why_not
 from rota.services.booking import find_clash
 from rota.services.visits import collect_warnings
 from teams.models import Membership
@@ -130,6 +131,8 @@ def suggest_cover(session: Session, s: Standing, visit: Visit, *, now: datetime)
             continue
         if find_clash(session, person.id, visit.starts_at, visit.ends_at) is not None:
             continue
+        if why_not(session, person, includes_medicines=visit.includes_medicines, now=now):
+            continue  # e.g. not recorded as trained to help with medicines
         probe = Visit(
             team_id=visit.team_id,
             worker_id=person.id,

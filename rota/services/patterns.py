@@ -20,8 +20,8 @@ from coop.models import User
 from coop.services import audit
 from rota import policy
 from rota.models import PATTERN_FREQUENCIES, VISIT_KINDS, Pattern, Visit
+from rota.services.bookable import bookable_member
 from rota.services.booking import find_clash, lock_people
-from rota.services.visits import _bookable_member
 from teams.policy import Standing
 from teams.services.standing import current_membership, require, scope
 
@@ -91,7 +91,11 @@ def create_pattern(
         errors["kind"] = ["Please choose a visit or a sleep-in."]
     if errors:
         raise Invalid("The pattern was not saved.", errors=errors)
-    worker = _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
+    worker = (
+        bookable_member(session, s.team, worker_id, now, includes_medicines=includes_medicines)
+        if worker_id is not None
+        else None
+    )
     pattern = Pattern(
         team_id=s.team.id,
         worker_id=worker.id if worker else None,

@@ -20,8 +20,9 @@ from coop.models import User
 from coop.services import audit
 from rota import policy
 from rota.models import Swap, Visit
+from rota.services.bookable import bookable_member
 from rota.services.booking import check_free, lock_people, write_guarded
-from rota.services.visits import _bookable_member, _tell
+from rota.services.visits import _tell
 from teams.models import Team
 from teams.policy import Standing
 from teams.services.standing import require, scope, standing
@@ -91,7 +92,14 @@ def ask_swap(
             "The swap was not asked.",
             errors={"to_user_id": ["Please choose someone else in the team."]},
         )
-    other = _bookable_member(session, s.team, to_user_id, now)
+    other = bookable_member(
+        session,
+        s.team,
+        to_user_id,
+        now,
+        includes_medicines=visit.includes_medicines,
+        field="to_user_id",
+    )
     if pending_swap(session, visit) is not None:
         raise Conflict("A swap for this visit is already waiting. Please wait for its answer.")
     swap = Swap(
@@ -150,7 +158,14 @@ def answer_swap(session: Session, s: Standing, swap: Swap, *, yes: bool, now: da
     if s.user is None:
         raise Forbidden("Please sign in first.")
     if yes:
-        _bookable_member(session, s.team, s.user.id, now)
+        bookable_member(
+            session,
+            s.team,
+            s.user.id,
+            now,
+            includes_medicines=swap.visit.includes_medicines,
+            you=True,
+        )
     _advance(session, swap, "asked", status="accepted" if yes else "declined", answered_at=now)
     audit.record(
         session,
@@ -238,7 +253,9 @@ def approve_swap(
                 now,
             )
         return swap
-    new_person = _bookable_member(session, s.team, swap.to_user_id, now)
+    new_person = bookable_member(
+        session, s.team, swap.to_user_id, now, includes_medicines=visit.includes_medicines
+    )
     lock_people(session, [swap.from_user_id, swap.to_user_id])
     check_free(session, new_person, visit.starts_at, visit.ends_at, ignore=visit.id)
 

@@ -15,11 +15,12 @@ from coop.models import User
 from coop.services import audit, inbox
 from rota import policy
 from rota.models import VISIT_KINDS, Visit
+from rota.services.bookable import bookable_member, refuse_unless_bookable
 from rota.services.booking import check_free, lock_people, write_guarded
 from rota.services.money import assert_not_locked
 from teams.models import Membership, Team
 from teams.policy import Standing
-from teams.services.standing import current_membership, require, scope, standing
+from teams.services.standing import require, scope, standing
 
 MAX_VISIT = timedelta(hours=24)
 
@@ -72,17 +73,6 @@ def collect_warnings(
     return found
 
 
-def _bookable_member(session: Session, team: Team, user_id: int, now: datetime) -> User:
-    person = session.get(User, user_id)
-    membership = current_membership(session, person, team.id, now) if person else None
-    if person is None or membership is None or not membership.bookable:
-        raise Invalid(
-            "That person cannot be booked in this team.",
-            errors={"worker_id": ["Please choose someone the team can book."]},
-        )
-    return person
-
-
 def _validate_times(starts_at: datetime, ends_at: datetime, kind: str) -> None:
     errors: dict[str, list[str]] = {}
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
@@ -125,7 +115,11 @@ def plan_visit(
     if s.user is None:
         raise Forbidden("Please sign in first.")
     _validate_times(starts_at, ends_at, kind)
-    worker = _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
+    worker = (
+        bookable_member(session, s.team, worker_id, now, includes_medicines=includes_medicines)
+        if worker_id is not None
+        else None
+    )
     visit = Visit(
         team_id=s.team.id,
         worker_id=worker.id if worker else None,
@@ -217,6 +211,10 @@ def answer_visit(session: Session, s: Standing, visit: Visit, *, yes: bool, now:
     )
     if s.user is None:
         raise Forbidden("Please sign in first.")
+    if yes:
+        refuse_unless_bookable(
+            session, s.user, includes_medicines=visit.includes_medicines, now=now, you=True
+        )
     _conditional(
         session, visit, ("offered",), status="accepted" if yes else "declined", updated_at=now
     )
@@ -247,6 +245,9 @@ def join_visit(session: Session, s: Standing, visit: Visit, *, now: datetime) ->
     if s.user is None:
         raise Forbidden("Please sign in first.")
     user = s.user
+    refuse_unless_bookable(
+        session, user, includes_medicines=visit.includes_medicines, now=now, you=True
+    )
     lock_people(session, [user.id])
     check_free(session, user, visit.starts_at, visit.ends_at)
     write_guarded(
@@ -290,14 +291,19 @@ def change_visit(
         values.update(starts_at=new_start, ends_at=new_end)
         fields.append("times")
     worker: User | None = visit.worker
+    medicines = visit.includes_medicines if includes_medicines is None else includes_medicines
     if not isinstance(worker_id, EllipsisType) and worker_id != visit.worker_id:
         worker = (
-            _bookable_member(session, s.team, worker_id, now) if worker_id is not None else None
+            bookable_member(session, s.team, worker_id, now, includes_medicines=medicines)
+            if worker_id is not None
+            else None
         )
         values.update(
             worker_id=worker.id if worker else None, status="offered" if worker else "open"
         )
         fields.append("worker_id")
+    elif worker is not None and medicines and not visit.includes_medicines:
+        refuse_unless_bookable(session, worker, includes_medicines=True, now=now)
     if notes is not None and notes.strip() != visit.notes:
         values["notes"] = notes.strip()
         fields.append("notes")

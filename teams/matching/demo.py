@@ -203,8 +203,12 @@ def _checks(
     now: datetime,
     expiring: dict[str, date] | None = None,
 ) -> None:
-    """Passed checks, with numbers as the certificates would give them (never their contents)."""
+    """Passed checks, with numbers as the certificates would give them (never their contents);
+    a kind another part of the demo recorded already (the rota's medicines training) is kept."""
+    held = {c.kind for c in vetting.checks_of(session, worker.id)}
     for index, kind in enumerate(kinds):
+        if kind in held:
+            continue
         expires = (expiring or {}).get(kind)
         if expires is None and kind in ("dbs", "insurance", "right_to_work"):
             expires = today + timedelta(days=300 + 20 * index)
