@@ -6,8 +6,8 @@
 # installed when missing. With CI=true a part that cannot run fails the run; it is never skipped.
 #
 # Two lanes run side by side, since neither keeps both cores busy on its own (the PostgreSQL
-# tests wait on the server, the browser tests on Chromium): the SQLite suites and the installed
-# wheel in one; lint, PostgreSQL and Chromium in the other. Each step's output is shown whole
+# tests wait on the server, the browser tests on Chromium): the SQLite suites in one; lint,
+# PostgreSQL, Chromium and the installed wheel in the other. Each step's output is shown whole
 # when it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +49,6 @@ sqlite_lane() {
   run_step "tests on SQLite" $PY -m pytest -q -p no:cacheprovider -n 2 -m "not browser"
   run_step "tests 400 days ahead" scripts/check-dates.sh 400
   run_step "tests 3 years ahead" scripts/check-dates.sh 1096
-  run_step "the wheel, installed and served" scripts/check-wheel.sh
 }
 
 other_lane() {
@@ -67,6 +66,7 @@ other_lane() {
   else
     missing_part "browser tests in Chromium"
   fi
+  run_step "the wheel, installed and served" scripts/check-wheel.sh
 }
 
 echo "make check: two lanes side by side; each step's output shows when it ends."

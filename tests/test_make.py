@@ -89,7 +89,6 @@ SQLITE_LANE = [
     "python -m pytest -q -p no:cacheprovider -n 2 -m not browser",
     "python [+400d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
     "python [+1096d] -m pytest -m not browser -q -p no:cacheprovider -n 2",
-    "check-wheel",
 ]
 OTHER_LANE = [
     "python -m ruff check .",
@@ -100,6 +99,7 @@ OTHER_LANE = [
     "python [pg] -m pytest -q -p no:cacheprovider -n 2 -m not browser",
     "ensure chromium",
     "python -m pytest -q -p no:cacheprovider -n 2 -m browser tests/browser",
+    "check-wheel",
 ]
 
 
