@@ -18,6 +18,9 @@ member_left = signals.signal("member_left")
 team_closed = signals.signal("team_closed")
 #: An account was created (sender: the User; kwargs: session, actor, now).
 user_created = signals.signal("user_created")
+#: A worker's check lapsed, told once per expiry by the timed job (sender: the Check; kwargs:
+#: session, actor (None), now, worker_id). The rota tells the teams with their future visits.
+check_lapsed = signals.signal("check_lapsed")
 #: A trial visit agreed earlier was called off because one side stopped (sender: the Trial;
 #: kwargs as trial_agreed). The rota cancels the trial visit.
 trial_cancelled = signals.signal("trial_cancelled")

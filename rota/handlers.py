@@ -87,3 +87,11 @@ def _on_team_closed(team: Any, *, session: Any, actor: Any, now: datetime, **_: 
     from rota.services.visits import cancel_future_visits
 
     cancel_future_visits(session, team.id, worker_id=None, after=now, actor=actor, now=now)
+
+
+@events.check_lapsed.connect
+def _on_check_lapsed(check: Any, *, session: Any, now: datetime, worker_id: int, **_: Any) -> None:
+    """A worker's check lapsed: their teams hear which of their visits are ahead (kept)."""
+    from rota.services.bookable import tell_teams_of_lapse
+
+    tell_teams_of_lapse(session, worker_id, now)

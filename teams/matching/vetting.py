@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from coop import events
 from coop.clock import zone
 from coop.errors import Invalid, NotFound
 from coop.models import User
@@ -182,7 +183,8 @@ def _facilitators_to_tell(session: Session) -> list[User]:
 def watch_expiry(session: Session, now: datetime) -> int:
     """The timed job: warn a worker before a passed check expires (a setting's number of days
     ahead), and tell them and a facilitator once it has lapsed (which hides them from new
-    suggestions). Each is sent once per expiry date; returns how many were sent."""
+    suggestions and makes them unbookable; `events.check_lapsed` lets the rota tell their
+    teams). Each is sent once per expiry date; returns how many were sent."""
     on = today(now)
     ahead = int(settings.get(session, "matching_check_warning_days"))
     due = list(
@@ -250,7 +252,10 @@ def watch_expiry(session: Session, now: datetime) -> int:
                 now=now,
                 link=f"/matching/workers/{worker.id}",
                 body=f"{worker.display_name}'s check “{label}” lapsed on {when}. They are hidden "
-                "from new suggestions until it is renewed.",
+                "from new suggestions, and cannot be booked for visits, until it is renewed.",
+            )
+            events.check_lapsed.send(
+                check, session=session, actor=None, now=now, worker_id=worker.id
             )
             sent += 1
         elif expiry >= on and check.warned_for != expiry:
