@@ -56,8 +56,8 @@ def of(app: Any) -> Carecoop:
 
 def current() -> Carecoop:
     """The app this code runs for. Outside any app's context there is none, and saying so is
-    better than guessing: a test that calls a service directly does it inside
-    `app.app_context()` (the `db` fixture does)."""
+    better than guessing: a test that calls a service directly makes the app current first
+    (the `db` fixture does, with `activate`)."""
     try:
         return _current.get()
     except LookupError:
